@@ -1,0 +1,92 @@
+// Package bpf is ringfence's classic-BPF toolkit for seccomp: the instruction
+// type, a builder with symbolic labels, a validator that applies the kernel's
+// rules for seccomp filters (kernel/seccomp.c seccomp_check_filter and
+// net/core/filter.c bpf_check_classic), an emulator over seccomp_data and a
+// disassembler.
+//
+// Instructions are golang.org/x/net/bpf's RawInstruction (struct sock_filter).
+// The emulator is our own: x/net/bpf's VM models packet filters (big-endian
+// loads, packet length) and not the seccomp machine, and the emulator is what
+// ringfence's correctness tests stand on.
+package bpf
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	netbpf "golang.org/x/net/bpf"
+)
+
+// Instruction is one struct sock_filter.
+type Instruction = netbpf.RawInstruction
+
+// MaxInstructions is BPF_MAXINSNS: the kernel refuses longer programs.
+const MaxInstructions = 4096
+
+// Offsets of struct seccomp_data fields. All ABIs ringfence targets are
+// little-endian, so the low half of args[i] is at ArgLow(i).
+const (
+	OffsetNr   = 0
+	OffsetArch = 4
+	OffsetIPLo = 8
+	OffsetIPHi = 12
+	OffsetArgs = 16
+	// SeccompDataSize is sizeof(struct seccomp_data).
+	SeccompDataSize = 64
+)
+
+// ArgLow is the offset of the low 32 bits of syscall argument i (0..5).
+func ArgLow(i int) uint32 { return uint32(OffsetArgs + 8*i) }
+
+// ArgHigh is the offset of the high 32 bits of syscall argument i (0..5).
+func ArgHigh(i int) uint32 { return uint32(OffsetArgs + 8*i + 4) }
+
+// SeccompData is struct seccomp_data: what a seccomp filter sees.
+type SeccompData struct {
+	Nr                 int32
+	Arch               uint32
+	InstructionPointer uint64
+	Args               [6]uint64
+}
+
+// Bytes is the little-endian memory image of the struct.
+func (d SeccompData) Bytes() [SeccompDataSize]byte {
+	var b [SeccompDataSize]byte
+	binary.LittleEndian.PutUint32(b[0:], uint32(d.Nr))
+	binary.LittleEndian.PutUint32(b[4:], d.Arch)
+	binary.LittleEndian.PutUint64(b[8:], d.InstructionPointer)
+	for i, a := range d.Args {
+		binary.LittleEndian.PutUint64(b[16+8*i:], a)
+	}
+	return b
+}
+
+// Marshal encodes a program as the raw struct sock_filter array
+// (8 bytes per instruction, native little-endian): what bwrap --seccomp reads.
+func Marshal(prog []Instruction) []byte {
+	out := make([]byte, 8*len(prog))
+	for i, ins := range prog {
+		binary.LittleEndian.PutUint16(out[8*i:], ins.Op)
+		out[8*i+2] = ins.Jt
+		out[8*i+3] = ins.Jf
+		binary.LittleEndian.PutUint32(out[8*i+4:], ins.K)
+	}
+	return out
+}
+
+// Unmarshal decodes a raw struct sock_filter array.
+func Unmarshal(b []byte) ([]Instruction, error) {
+	if len(b)%8 != 0 {
+		return nil, fmt.Errorf("raw BPF program is %d bytes, not a multiple of 8 (sizeof struct sock_filter)", len(b))
+	}
+	prog := make([]Instruction, len(b)/8)
+	for i := range prog {
+		prog[i] = Instruction{
+			Op: binary.LittleEndian.Uint16(b[8*i:]),
+			Jt: b[8*i+2],
+			Jf: b[8*i+3],
+			K:  binary.LittleEndian.Uint32(b[8*i+4:]),
+		}
+	}
+	return prog, nil
+}

@@ -1,0 +1,4 @@
+package syscalls
+
+// Native is the ABI of this build.
+const Native = ArchX86_64
