@@ -18,6 +18,9 @@
 //     order for stacked filters), so the meaning of a policy never depends on
 //     the order of its rules or includes.
 //
+// On 32-bit ABIs (i386, arm) only the low 32 bits of each argument exist;
+// Decide and the compiled filter both ignore the high halves there.
+//
 // Argument comparisons follow Cmp: 64-bit by default, both halves compared;
 // Width32 compares only the low half, for C int arguments whose upper half
 // the kernel ignores (and an attacker may fill with garbage).
@@ -260,6 +263,12 @@ func (p *Policy) Decide(d bpf.SeccompData) Decision {
 			return Decision{Action: *p.Unknown, ABI: abi, Reason: "unknown syscall"}
 		}
 		return Decision{Action: p.Default, ABI: abi, Reason: "default"}
+	}
+	if !abi.Is64Bit() {
+		// 32-bit ABIs pass 32-bit registers: only the low halves are arguments.
+		for i := range d.Args {
+			d.Args[i] = uint64(uint32(d.Args[i]))
+		}
 	}
 	best := Decision{Action: p.Default, ABI: abi, Name: name, Reason: "default"}
 	for i := range p.Rules {
