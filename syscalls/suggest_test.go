@@ -1,0 +1,23 @@
+package syscalls
+
+import "testing"
+
+func TestNearest(t *testing.T) {
+	cands := []string{"openat", "open", "read", "write", "socket", "AF_INET", "AF_INET6"}
+	for _, tc := range []struct {
+		word, want string
+		ok         bool
+	}{
+		{"opnat", "openat", true},
+		{"oepnat", "openat", true}, // swap counts once
+		{"sockte", "socket", true},
+		{"AF_INTE", "AF_INET", true},
+		{"rea", "read", true},
+		{"zzzzzz", "", false},
+	} {
+		got, ok := Nearest(tc.word, cands)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("Nearest(%q) = %q, %v; want %q, %v", tc.word, got, ok, tc.want, tc.ok)
+		}
+	}
+}
