@@ -8,6 +8,30 @@
 // The emulator is our own: x/net/bpf's VM models packet filters (big-endian
 // loads, packet length) and not the seccomp machine, and the emulator is what
 // ringfence's correctness tests stand on.
+//
+// # Builder
+//
+// Builder emits instructions with symbolic labels and Assemble resolves
+// them. Classic BPF jumps only forward; conditional jumps carry 8-bit
+// offsets (0..255), so when a target is farther Assemble inserts a
+// trampoline, an unconditional JA with a 32-bit offset, right after the
+// jump. The contract code generators follow, which Assemble checks: every
+// block ends in a jump or a return (nothing falls off the end), every
+// label jumped to is placed exactly once, after the jump, and before an
+// instruction. The label and trampoline logic is ours because
+// x/net/bpf.Assemble takes resolved offsets only.
+//
+// # Validator
+//
+// Validate applies the kernel's load-time rules for seccomp filters, so
+// that a program it accepts is one seccomp(2) accepts and vice versa; the
+// tests check that against the running kernel.
+//
+// # Emulator
+//
+// Run and RunCounted execute a program on a SeccompData with the kernel's
+// semantics (see Run), allocation-free, for differential tests and for
+// counting the instructions a syscall costs.
 package bpf
 
 import (
