@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// target is one way of compiling against the extracted headers: an ABI's
+// include directories and the compiler flags that make the host gcc see the
+// macros that ABI's compiler would predefine (word size, arch macros).
+type target struct {
+	name  string   // ringfence arch name, e.g. "aarch64"
+	goArc string   // Go identifier suffix, e.g. "AArch64"
+	dirs  []string // include dirs relative to usr/include
+	flags []string
+}
+
+// cc runs the host gcc against one target. Values are computed by compiling
+// (never running) a C file whose initialisers are the macros: gcc -S prints
+// the folded constants in the assembly, so even 32-bit ABIs evaluate with the
+// right sizeof() on a 64-bit host without any 32-bit libraries.
+type cc struct {
+	root string // extracted package tree (holds usr/include)
+	tmp  string
+}
+
+func (c *cc) args(t target, extra ...string) []string {
+	inc := filepath.Join(c.root, "usr", "include")
+	gccInc, err := exec.Command("gcc", "-print-file-name=include").Output()
+	a := []string{"-nostdinc"}
+	if err == nil {
+		a = append(a, "-isystem", strings.TrimSpace(string(gccInc)))
+	}
+	for _, d := range t.dirs {
+		a = append(a, "-I", filepath.Join(inc, d))
+	}
+	a = append(a, "-I", inc)
+	a = append(a, t.flags...)
+	return append(a, extra...)
+}
+
+// macro is one object-like #define as gcc -dM prints it.
+type macro struct {
+	name, body string
+}
+
+var defineRE = regexp.MustCompile(`^#define ([A-Za-z_][A-Za-z0-9_]*)(\(|\s|$)(.*)$`)
+
+// macros returns the object-like macros visible after including headers.
+func (c *cc) macros(t target, headers []string) ([]macro, error) {
+	src := includes(headers)
+	out, err := c.run(t, src, "-E", "-dM")
+	if err != nil {
+		return nil, err
+	}
+	var ms []macro
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		m := defineRE.FindStringSubmatch(sc.Text())
+		if m == nil || m[2] == "(" {
+			continue
+		}
+		ms = append(ms, macro{m[1], strings.TrimSpace(m[3])})
+	}
+	return ms, sc.Err()
+}
+
+var identRE = regexp.MustCompile(`\b[A-Z][A-Z0-9_]*\b`)
+
+// identifiers returns the upper-case identifiers of the preprocessed headers:
+// enumerators (IPPROTO_*, PER_*, IORING_OP_*) are not macros, so -dM misses
+// them. Candidates that are not constants fail to compile and are dropped.
+func (c *cc) identifiers(t target, headers []string) ([]string, error) {
+	out, err := c.run(t, includes(headers), "-E", "-P")
+	if err != nil {
+		return nil, err
+	}
+	return identRE.FindAllString(string(out), -1), nil
+}
+
+func includes(headers []string) string {
+	var b strings.Builder
+	for _, h := range headers {
+		fmt.Fprintf(&b, "#include <%s>\n", h)
+	}
+	return b.String()
+}
+
+func (c *cc) run(t target, src string, extra ...string) ([]byte, error) {
+	f := filepath.Join(c.tmp, "in.c")
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("gcc", c.args(t, append(extra, "-o", "-", f)...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("gcc %s (%s): %v\n%s", strings.Join(extra, " "), t.name, err, firstLines(stderr.String(), 20))
+	}
+	return out, nil
+}
+
+func firstLines(s string, n int) string {
+	l := strings.SplitN(s, "\n", n+1)
+	if len(l) > n {
+		l = l[:n]
+	}
+	return strings.Join(l, "\n")
+}
+
+var errLineRE = regexp.MustCompile(`in\.c:(\d+):\d+: (?:error|note)`)
+
+// eval returns the integer values of names after including headers, as
+// 64-bit two's complement (negative ints are sign-extended). Names that do
+// not compile as integer constants (types, strings, pointers, function-like
+// uses) are left out of the result.
+func (c *cc) eval(t target, headers []string, names []string) (map[string]uint64, error) {
+	live := append([]string(nil), names...)
+	for round := 0; round < 200; round++ {
+		if len(live) == 0 {
+			return map[string]uint64{}, nil
+		}
+		pre := includes(headers) + "const unsigned long long rf_v[] = {\n"
+		first := strings.Count(pre, "\n") + 1 // line of live[0]
+		var b strings.Builder
+		b.WriteString(pre)
+		for _, n := range live {
+			fmt.Fprintf(&b, "(unsigned long long)(long long)(%s),\n", n)
+		}
+		b.WriteString("};\n")
+		f := filepath.Join(c.tmp, "in.c")
+		if err := os.WriteFile(f, []byte(b.String()), 0o644); err != nil {
+			return nil, err
+		}
+		cmd := exec.Command("gcc", c.args(t, "-S", "-O0", "-w", "-fno-asynchronous-unwind-tables", "-o", "-", f)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err == nil {
+			vals, perr := parseArray(out, "rf_v", len(live))
+			if perr != nil {
+				return nil, fmt.Errorf("%s: %v", t.name, perr)
+			}
+			res := make(map[string]uint64, len(live))
+			for i, n := range live {
+				res[n] = vals[i]
+			}
+			return res, nil
+		}
+		bad := map[int]bool{}
+		for _, m := range errLineRE.FindAllStringSubmatch(stderr.String(), -1) {
+			ln, _ := strconv.Atoi(m[1])
+			if i := ln - first; i >= 0 && i < len(live) {
+				bad[i] = true
+			}
+		}
+		if len(bad) == 0 {
+			return nil, fmt.Errorf("gcc (%s, %v): %v\n%s", t.name, headers, err, firstLines(stderr.String(), 20))
+		}
+		var keep []string
+		for i, n := range live {
+			if !bad[i] {
+				keep = append(keep, n)
+			}
+		}
+		live = keep
+	}
+	return nil, fmt.Errorf("gcc (%s, %v): too many rounds of compile errors", t.name, headers)
+}
+
+// parseArray reads the data directives gcc emitted for symbol sym and
+// returns n little-endian 64-bit values.
+func parseArray(asm []byte, sym string, n int) ([]uint64, error) {
+	var data []byte
+	in := false
+	sc := bufio.NewScanner(bytes.NewReader(asm))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == sym+":" {
+			in = true
+			continue
+		}
+		if !in {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			if strings.HasSuffix(line, ":") {
+				break
+			}
+			continue
+		}
+		size := map[string]int{".quad": 8, ".long": 4, ".value": 2, ".short": 2, ".byte": 1}[f[0]]
+		switch {
+		case f[0] == ".zero":
+			k, err := strconv.Atoi(f[1])
+			if err != nil {
+				return nil, fmt.Errorf("asm: %q", line)
+			}
+			data = append(data, make([]byte, k)...)
+		case size > 0:
+			v, err := strconv.ParseInt(f[1], 0, 64)
+			if err != nil {
+				u, uerr := strconv.ParseUint(f[1], 0, 64)
+				if uerr != nil {
+					return nil, fmt.Errorf("asm: %q", line)
+				}
+				v = int64(u)
+			}
+			var buf [8]byte
+			binary.LittleEndian.PutUint64(buf[:], uint64(v))
+			data = append(data, buf[:size]...)
+		case strings.HasPrefix(f[0], ".size") || strings.HasPrefix(f[0], ".section") || strings.HasPrefix(f[0], ".globl") || strings.HasPrefix(f[0], ".ident"):
+			if len(data) > 0 {
+				in = false
+			}
+		}
+	}
+	if len(data) != 8*n {
+		return nil, fmt.Errorf("asm: %s holds %d bytes, want %d", sym, len(data), 8*n)
+	}
+	vals := make([]uint64, n)
+	for i := range vals {
+		vals[i] = binary.LittleEndian.Uint64(data[8*i:])
+	}
+	return vals, nil
+}
