@@ -1,0 +1,958 @@
+package policy
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ringfence/ringfence/seccomp"
+	"github.com/ringfence/ringfence/syscalls"
+)
+
+// Resolve turns parsed files (a root and the files it includes, as LoadFiles
+// returns them) into one policy. The files form one namespace: a define is
+// visible everywhere, and the order of statements never changes the result.
+func Resolve(files ...*File) (*seccomp.Policy, error) {
+	r := &resolver{errs: &errorSink{}, defines: map[string]*define{}, pol: &seccomp.Policy{}}
+	for _, f := range files {
+		if f.src != nil {
+			r.errs.addSource(f.Name, f.src)
+		}
+	}
+	if len(files) == 0 {
+		return nil, ErrorList{{Msg: "no policy files"}}
+	}
+	r.run(files)
+	if err := r.errs.list.Err(); err != nil {
+		return nil, err
+	}
+	return r.pol, nil
+}
+
+// define is one `define NAME = ...` and what it turned out to be.
+type define struct {
+	stmt      *DefineStmt
+	kind      defKind
+	resolving bool
+	members   []member // defSet
+	value     uint64   // defConst (x86_64 value; constants are re-evaluated per ABI)
+}
+
+type defKind uint8
+
+const (
+	defUnknown defKind = iota
+	defSet
+	defConst
+	defCond
+	defBad
+)
+
+var defKindNames = map[defKind]string{defSet: "a set of syscalls", defConst: "a constant", defCond: "a condition"}
+
+// member is a syscall a rule names, with where it was named.
+type member struct {
+	name    string
+	at      Pos
+	inGroup bool // from a group: absent on these ABIs is fine
+}
+
+type resolver struct {
+	errs    *errorSink
+	defines map[string]*define
+	pol     *seccomp.Policy
+
+	admitted []syscalls.Arch
+	seen     map[string]ruleSeen // conflict detection: syscall|abi|condition
+	elses    map[string]Pos      // syscall|abi -> first rule with an else
+}
+
+type ruleSeen struct {
+	action seccomp.Action
+	source string
+}
+
+func (r *resolver) run(files []*File) {
+	var defaults, badArch, unknown, arch []Stmt
+	for _, f := range files {
+		for _, s := range f.Stmts {
+			switch s := s.(type) {
+			case *DefaultStmt:
+				defaults = append(defaults, s)
+			case *BadArchStmt:
+				badArch = append(badArch, s)
+			case *UnknownStmt:
+				unknown = append(unknown, s)
+			case *ArchStmt:
+				arch = append(arch, s)
+			case *DefineStmt:
+				if old, ok := r.defines[s.Name.Name]; ok {
+					r.errs.errorf(s.Name.At, "%s is already defined at %s", s.Name.Name, old.stmt.Name.At)
+					continue
+				}
+				r.defines[s.Name.Name] = &define{stmt: s}
+			case *IncludeStmt:
+				r.checkIncluded(f, s, files)
+			}
+		}
+	}
+	r.once(defaults, "default action")
+	r.once(badArch, "bad-arch action")
+	r.once(unknown, "unknown action")
+	r.once(arch, "arch statement")
+	if len(defaults) == 0 {
+		r.errs.add(&Error{Pos: Pos{File: files[0].Name, Line: 1, Col: 1}, Msg: "the policy has no default action",
+			Expected: "one line such as `default errno(EPERM)` (in this file or one it includes)"})
+	} else {
+		r.pol.Default = r.action(defaults[0].(*DefaultStmt).Action)
+	}
+	if len(badArch) > 0 {
+		r.pol.BadArch = r.action(badArch[0].(*BadArchStmt).Action)
+	}
+	if len(unknown) > 0 {
+		a := r.action(unknown[0].(*UnknownStmt).Action)
+		r.pol.Unknown = &a
+	}
+	if len(arch) > 0 {
+		r.pol.Arches = r.arches(arch[0].(*ArchStmt).Arches)
+	}
+	r.admitted = r.pol.AdmittedArches()
+	r.seen = map[string]ruleSeen{}
+	r.elses = map[string]Pos{}
+	// Classify every define (also unused ones, so their errors show).
+	names := make([]string, 0, len(r.defines))
+	for n := range r.defines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		r.classify(r.defines[n])
+	}
+	for _, f := range files {
+		for _, s := range f.Stmts {
+			if rs, ok := s.(*RuleStmt); ok {
+				r.rule(rs)
+			}
+		}
+	}
+}
+
+// once reports every statement after the first of a kind that may appear once.
+func (r *resolver) once(stmts []Stmt, what string) {
+	for _, s := range stmts[min(1, len(stmts)):] {
+		r.errs.add(&Error{Pos: s.Pos(), Msg: fmt.Sprintf("second %s (the first is at %s)", what, stmts[0].Pos()),
+			Expected: "one " + what + " in the policy and the files it includes"})
+	}
+}
+
+func (r *resolver) checkIncluded(f *File, s *IncludeStmt, files []*File) {
+	target := includeTarget(f.Name, s.Path)
+	for _, g := range files {
+		if g.Name == target {
+			return
+		}
+	}
+	r.errs.errorf(s.At, "included file %q was not loaded (use Load or LoadFiles)", target)
+}
+
+var archCanonical = func() []string {
+	var out []string
+	for _, a := range syscalls.Arches {
+		out = append(out, a.String())
+	}
+	return out
+}()
+
+func (r *resolver) arches(names []*Name) []syscalls.Arch {
+	var out []syscalls.Arch
+	for _, n := range names {
+		a, err := syscalls.ParseArch(n.Name)
+		if err != nil {
+			r.errs.add(&Error{Pos: n.At, Msg: fmt.Sprintf("unknown architecture %q", n.Name),
+				Expected: strings.Join(archCanonical, ", "), Suggest: suggest(n.Name, archCanonical)})
+			continue
+		}
+		if slices.Contains(out, a) {
+			r.errs.errorf(n.At, "architecture %s is listed twice", a)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// action resolves an action; errno takes 0..4095 (names or numbers), trace 0..65535.
+func (r *resolver) action(a *Action) seccomp.Action {
+	switch a.Name {
+	case "allow":
+		return seccomp.Allow
+	case "log":
+		return seccomp.Log
+	case "notify":
+		return seccomp.Notify
+	case "trap":
+		return seccomp.Trap
+	case "kill-process":
+		return seccomp.KillProcess
+	case "kill-thread":
+		return seccomp.KillThread
+	case "errno":
+		v, ok := r.constExpr(a.Arg, valueCtx{errnoFirst: true})
+		if ok && v > seccomp.MaxErrno {
+			r.errs.add(&Error{Pos: a.Arg.Pos(), Msg: fmt.Sprintf("errno %s is out of range", signedText(v)),
+				Expected: fmt.Sprintf("an errno name such as EPERM or a number 0..%d", seccomp.MaxErrno)})
+		}
+		return seccomp.Errno(uint16(v))
+	case "trace":
+		v, ok := r.constExpr(a.Arg, valueCtx{})
+		if ok && v > math.MaxUint16 {
+			r.errs.add(&Error{Pos: a.Arg.Pos(), Msg: fmt.Sprintf("trace value %s is out of range", signedText(v)),
+				Expected: "a number 0..65535"})
+		}
+		return seccomp.Trace(uint16(v))
+	}
+	r.errs.errorf(a.At, "unknown action %q", a.Name)
+	return seccomp.KillProcess
+}
+
+func signedText(v uint64) string {
+	if int64(v) < 0 {
+		return strconv.FormatInt(int64(v), 10)
+	}
+	return strconv.FormatUint(v, 10)
+}
+
+// classify decides what a define is, resolving sets and constants.
+func (r *resolver) classify(d *define) defKind {
+	if d.kind != defUnknown {
+		return d.kind
+	}
+	if d.resolving {
+		r.errs.errorf(d.stmt.Name.At, "%s is defined in terms of itself", d.stmt.Name.Name)
+		d.kind = defBad
+		return defBad
+	}
+	d.resolving = true
+	defer func() { d.resolving = false }()
+	kind := r.shape(d.stmt.Value)
+	switch kind {
+	case defSet:
+		d.members = r.setMembers(d.stmt.Value)
+	case defConst:
+		v, ok := r.constExpr(d.stmt.Value, valueCtx{})
+		if !ok {
+			kind = defBad
+		}
+		d.value = v
+	}
+	d.kind = kind
+	return kind
+}
+
+// shape tells a set, a constant and a condition apart by their syntax, and
+// by what a lone name refers to.
+func (r *resolver) shape(e Expr) defKind {
+	switch e := e.(type) {
+	case *List, *GroupRef:
+		return defSet
+	case *Paren:
+		return r.shape(e.X)
+	case *Number:
+		return defConst
+	case *Unary:
+		if e.Op == OpNot {
+			return defCond
+		}
+		return defConst
+	case *Binary:
+		if e.Op == OpBitOr || e.Op == OpBitAnd {
+			return defConst
+		}
+		return defCond
+	case *Ident:
+		if d, ok := r.defines[e.Name]; ok {
+			return r.classify(d)
+		}
+		if syscalls.Known(e.Name) {
+			return defSet
+		}
+		if _, ok := syscalls.Constant(e.Name); ok {
+			return defConst
+		}
+		if _, ok := syscalls.ErrnoValue(e.Name); ok {
+			return defConst
+		}
+		r.errs.add(&Error{Pos: e.At, Msg: fmt.Sprintf("unknown name %q", e.Name),
+			Expected: "a syscall, a group, a constant, a condition or another define",
+			Suggest:  suggest(e.Name, r.allNames())})
+		return defBad
+	}
+	return defBad
+}
+
+func (r *resolver) allNames() []string {
+	out := syscalls.AllNames()
+	out = append(out, syscalls.ConstantNames()...)
+	out = append(out, syscalls.ErrnoNames()...)
+	for n := range r.defines {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// setMembers expands the items of a syscall set (names are checked where
+// the set is used, against the ABIs of that rule).
+func (r *resolver) setMembers(e Expr) []member {
+	var out []member
+	var items []Expr
+	if l, ok := e.(*List); ok {
+		items = l.Items
+	} else {
+		items = []Expr{e}
+	}
+	for _, it := range items {
+		switch it := it.(type) {
+		case *GroupRef:
+			out = append(out, r.group(it)...)
+		case *Ident:
+			if d, ok := r.defines[it.Name]; ok {
+				switch r.classify(d) {
+				case defSet:
+					out = append(out, d.members...)
+				case defBad:
+				default:
+					r.errs.errorf(it.At, "%s is %s, not a set of syscalls (defined at %s)", it.Name, defKindNames[d.kind], d.stmt.Name.At)
+				}
+				continue
+			}
+			out = append(out, member{name: it.Name, at: it.At})
+		default:
+			r.errs.add(&Error{Pos: it.Pos(), Msg: "a set lists syscalls, groups and sets separated by commas",
+				Expected: "a syscall name, @group or set name"})
+		}
+	}
+	return out
+}
+
+func (r *resolver) group(g *GroupRef) []member {
+	names, ok := syscalls.Group(g.Name)
+	if !ok {
+		r.errs.add(&Error{Pos: g.At, Msg: fmt.Sprintf("unknown group %q", g.Name),
+			Expected: "a group such as @basic-io (see docs/policy.md)", Suggest: suggest(g.Name, groupNames())})
+		return nil
+	}
+	out := make([]member, len(names))
+	for i, n := range names {
+		out[i] = member{name: n, at: g.At, inGroup: true}
+	}
+	return out
+}
+
+// rule lowers one rule statement into IR rules, one per syscall (and per
+// group of ABIs when constants differ between ABIs).
+func (r *resolver) rule(s *RuleStmt) {
+	action := r.action(s.Action)
+	var elseAction seccomp.Action
+	if s.Else != nil {
+		elseAction = r.action(s.Else)
+	}
+	var guard []syscalls.Arch
+	if s.Arches != nil {
+		guard = r.arches(s.Arches)
+		if len(guard) == 0 {
+			return
+		}
+	}
+	// The ABIs the rule can apply to. A guard naming only ABIs the policy
+	// does not admit makes a dead rule (lint reports it); its names are then
+	// checked against the guard's ABIs so typos are still caught.
+	abis := r.admitted
+	if guard != nil {
+		abis = intersect(guard, r.admitted)
+		if len(abis) == 0 {
+			abis = guard
+		}
+	}
+	var members []member
+	for _, t := range s.Targets {
+		switch t := t.(type) {
+		case *GroupRef:
+			members = append(members, r.group(t)...)
+		case *Ident:
+			if d, ok := r.defines[t.Name]; ok {
+				switch r.classify(d) {
+				case defSet:
+					for _, m := range d.members {
+						if !m.inGroup {
+							m.at = t.At // an error about a set member points at the rule using it
+						}
+						members = append(members, m)
+					}
+				case defBad:
+				default:
+					r.errs.errorf(t.At, "%s is %s, not a set of syscalls (defined at %s)", t.Name, defKindNames[d.kind], d.stmt.Name.At)
+				}
+				continue
+			}
+			members = append(members, member{name: t.Name, at: t.At})
+		}
+	}
+	done := map[string]bool{}
+	for _, m := range members {
+		if done[m.name] {
+			continue
+		}
+		where := existsOn(m.name, abis)
+		if len(where) == 0 {
+			if !m.inGroup {
+				r.unknownSyscall(m, abis)
+			}
+			continue
+		}
+		done[m.name] = true
+		live := intersect(where, r.admitted)
+		if len(live) == 0 {
+			continue // a dead guard: the rule applies nowhere
+		}
+		r.lowerRule(s, m, live, guard, action, false)
+		if s.Else != nil {
+			r.lowerRule(s, m, live, guard, elseAction, true)
+		}
+	}
+}
+
+func (r *resolver) unknownSyscall(m member, abis []syscalls.Arch) {
+	var cands []string
+	for _, a := range abis {
+		cands = append(cands, syscalls.Names(a)...)
+	}
+	var on []string
+	for _, a := range syscalls.Arches {
+		if _, ok := syscalls.Number(a, m.name); ok {
+			on = append(on, a.String())
+		}
+	}
+	e := &Error{Pos: m.at, Msg: fmt.Sprintf("unknown syscall %q", m.name), Suggest: suggest(m.name, cands)}
+	if len(on) > 0 {
+		e.Msg = fmt.Sprintf("syscall %q does not exist on %s (only on %s)", m.name, archList(abis), strings.Join(on, ", "))
+		e.Expected = "an `arch` line admitting one of those ABIs, or a guard such as allow[" + on[0] + "]"
+		e.Suggest = ""
+	}
+	r.errs.add(e)
+}
+
+func archList(as []syscalls.Arch) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+func existsOn(name string, abis []syscalls.Arch) []syscalls.Arch {
+	var out []syscalls.Arch
+	for _, a := range abis {
+		if _, ok := syscalls.Number(a, name); ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func intersect(a, b []syscalls.Arch) []syscalls.Arch {
+	var out []syscalls.Arch
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// lowerRule lowers the condition of s for syscall m on each ABI in live,
+// and emits one IR rule per distinct lowered condition.
+func (r *resolver) lowerRule(s *RuleStmt, m member, live, guard []syscalls.Arch, action seccomp.Action, negate bool) {
+	type variant struct {
+		when  seccomp.Expr
+		abis  []syscalls.Arch
+		canon string
+	}
+	var vs []*variant
+	for _, abi := range live {
+		var when seccomp.Expr
+		if s.Cond != nil {
+			before := len(r.errs.list)
+			c := &condCtx{syscall: m.name, args: syscalls.Args(m.name), abi: abi}
+			when = r.cond(s.Cond, c)
+			if len(r.errs.list) != before || when == nil {
+				return
+			}
+			if negate {
+				when = seccomp.Not{X: when}
+			}
+		}
+		canon := "true"
+		if when != nil {
+			canon = when.String()
+		}
+		found := false
+		for _, v := range vs {
+			if v.canon == canon {
+				v.abis = append(v.abis, abi)
+				found = true
+			}
+		}
+		if !found {
+			vs = append(vs, &variant{when: when, abis: []syscalls.Arch{abi}, canon: canon})
+		}
+	}
+	source := m.at.String()
+	if s.Else != nil {
+		for _, abi := range live {
+			key := m.name + "|" + abi.String()
+			if first, ok := r.elses[key]; ok && first != s.At && !negate {
+				r.errs.add(&Error{Pos: s.Else.At, Msg: fmt.Sprintf("%s already has an else at %s; with two, each else would also deny what the other rule allows",
+					m.name, first), Expected: "one rule for " + m.name + " whose condition joins the allowed cases with ||"})
+				return
+			}
+			r.elses[key] = s.At
+		}
+	}
+	for _, v := range vs {
+		rule := seccomp.Rule{Syscall: m.name, When: v.when, Action: action, Source: source}
+		switch {
+		case len(vs) > 1:
+			rule.Arches = v.abis
+		case guard != nil:
+			rule.Arches = guard
+		}
+		if r.conflict(rule, v.abis, v.canon, s) {
+			continue
+		}
+		r.pol.Rules = append(r.pol.Rules, rule)
+	}
+}
+
+// conflict reports the same syscall, ABI and condition with two different
+// actions, and drops exact duplicates.
+func (r *resolver) conflict(rule seccomp.Rule, abis []syscalls.Arch, canon string, s *RuleStmt) bool {
+	dup := true
+	for _, abi := range abis {
+		key := rule.Syscall + "|" + abi.String() + "|" + canon
+		old, ok := r.seen[key]
+		if !ok {
+			r.seen[key] = ruleSeen{action: rule.Action, source: rule.Source}
+			dup = false
+			continue
+		}
+		if old.action != rule.Action {
+			cond := "no condition"
+			if canon != "true" {
+				cond = "the same condition"
+			}
+			r.errs.add(&Error{Pos: s.At, Msg: fmt.Sprintf("conflicting actions for %s with %s: %s here, %s at %s",
+				rule.Syscall, cond, rule.Action, old.action, old.source),
+				Expected: "one action per syscall and condition (remove one rule, or make the conditions differ)"})
+			return true
+		}
+	}
+	return dup
+}
+
+// condCtx is the syscall (and ABI) a condition is lowered for.
+type condCtx struct {
+	syscall string
+	args    []syscalls.ArgSpec
+	abi     syscalls.Arch
+	macros  []string // condition defines being expanded, for cycles
+}
+
+// cond lowers a condition expression to the IR.
+func (r *resolver) cond(e Expr, c *condCtx) seccomp.Expr {
+	switch e := e.(type) {
+	case *Paren:
+		return r.cond(e.X, c)
+	case *Unary:
+		if e.Op == OpNot {
+			x := r.cond(e.X, c)
+			if x == nil {
+				return nil
+			}
+			return seccomp.Not{X: x}
+		}
+	case *Binary:
+		switch e.Op {
+		case OpOrOr, OpAndAnd:
+			x, y := r.cond(e.X, c), r.cond(e.Y, c)
+			if x == nil || y == nil {
+				return nil
+			}
+			if e.Op == OpOrOr {
+				return flatten[seccomp.Or](x, y)
+			}
+			return flatten[seccomp.And](x, y)
+		case OpBitAnd:
+			// `arg & MASK` alone: true when any of the mask's bits is set.
+			cmp, ok := r.compare(&Binary{At: e.At, Op: OpNe, X: e, Y: &Number{At: e.At, Text: "0"}}, c)
+			if !ok {
+				return nil
+			}
+			return cmp
+		}
+		if e.Op.isCompare() {
+			cmp, ok := r.compare(e, c)
+			if !ok {
+				return nil
+			}
+			return cmp
+		}
+	case *Ident:
+		if d, ok := r.defines[e.Name]; ok {
+			kind := r.classify(d)
+			if kind != defCond {
+				if kind != defBad {
+					r.errs.errorf(e.At, "%s is %s, not a condition (defined at %s)", e.Name, defKindNames[kind], d.stmt.Name.At)
+				}
+				return nil
+			}
+			if slices.Contains(c.macros, e.Name) {
+				r.errs.errorf(e.At, "condition %s uses itself", e.Name)
+				return nil
+			}
+			c.macros = append(c.macros, e.Name)
+			x := r.cond(d.stmt.Value, c)
+			c.macros = c.macros[:len(c.macros)-1]
+			return x
+		}
+		if _, ok := r.argRef(e, c, false); ok {
+			r.errs.add(&Error{Pos: e.At, Msg: fmt.Sprintf("%s alone is not a condition", e.Name),
+				Expected: fmt.Sprintf("a comparison, for example %s != 0", e.Name)})
+			return nil
+		}
+		r.argRef(e, c, true)
+		return nil
+	}
+	r.errs.add(&Error{Pos: e.Pos(), Msg: "expected a condition",
+		Expected: "a comparison such as flags == O_RDONLY, joined with && || ! and parentheses"})
+	return nil
+}
+
+// flatten joins x and y into one And or Or, merging nested ones.
+func flatten[T seccomp.And | seccomp.Or](x, y seccomp.Expr) seccomp.Expr {
+	var out T
+	for _, e := range []seccomp.Expr{x, y} {
+		if t, ok := e.(T); ok {
+			out = append(out, t...)
+		} else {
+			out = append(out, e)
+		}
+	}
+	return any(out).(seccomp.Expr)
+}
+
+var argN = regexp.MustCompile(`^arg[0-9]+$`)
+
+// argInfo is a resolved argument reference.
+type argInfo struct {
+	index   uint8
+	spec    *syscalls.ArgSpec // nil for argN beyond the table
+	width32 bool
+	signed  bool
+}
+
+// defaultWidth is the language's rule for comparing an argument: C int,
+// unsigned int and file descriptors compare their low 32 bits (the kernel
+// truncates them, so the upper half is garbage an attacker controls); int
+// and fd order signed. Everything else compares 64 bits unsigned.
+func defaultWidth(spec *syscalls.ArgSpec) (width32, signed bool) {
+	if spec == nil {
+		return false, false
+	}
+	switch spec.Kind {
+	case syscalls.ArgInt, syscalls.ArgFD:
+		return true, true
+	case syscalls.ArgUint:
+		return true, false
+	}
+	return false, false
+}
+
+func (r *resolver) argRef(e *Ident, c *condCtx, report bool) (argInfo, bool) {
+	var info argInfo
+	found := false
+	for i := range c.args {
+		if c.args[i].Name == e.Name {
+			info = argInfo{index: uint8(i), spec: &c.args[i]}
+			found = true
+			break
+		}
+	}
+	if !found && argN.MatchString(e.Name) {
+		n, err := strconv.Atoi(e.Name[3:])
+		if err != nil || n > 5 {
+			if report {
+				r.errs.add(&Error{Pos: e.At, Msg: fmt.Sprintf("argument index %s is out of range", e.Name[3:]),
+					Expected: "arg0 .. arg5 (a syscall has at most six arguments)"})
+			}
+			return info, false
+		}
+		info = argInfo{index: uint8(n)}
+		if n < len(c.args) {
+			info.spec = &c.args[n]
+		}
+		found = true
+	}
+	if !found {
+		if report {
+			var names []string
+			for _, a := range c.args {
+				names = append(names, a.Name)
+			}
+			exp := "arg0 .. arg5"
+			if len(names) > 0 {
+				exp = strings.Join(names, ", ") + " (or arg0 .. arg5)"
+			}
+			msg := fmt.Sprintf("%s has no argument %q", c.syscall, e.Name)
+			if _, ok := syscalls.Constant(e.Name); ok {
+				msg = fmt.Sprintf("%s is a constant; the left side of a comparison is an argument of %s", e.Name, c.syscall)
+			}
+			r.errs.add(&Error{Pos: e.At, Msg: msg, Expected: exp, Suggest: suggest(e.Name, names)})
+		}
+		return info, false
+	}
+	info.width32, info.signed = defaultWidth(info.spec)
+	switch e.Width {
+	case "u32":
+		info.width32, info.signed = true, false
+	case "s32":
+		info.width32, info.signed = true, true
+	case "u64":
+		info.width32, info.signed = false, false
+	case "s64":
+		info.width32, info.signed = false, true
+	}
+	return info, true
+}
+
+var cmpOps = map[Op]seccomp.Op{OpEq: seccomp.OpEq, OpNe: seccomp.OpNe, OpLt: seccomp.OpLt, OpLe: seccomp.OpLe, OpGt: seccomp.OpGt, OpGe: seccomp.OpGe}
+
+// compare lowers `arg OP value`, `arg & mask OP value` and `arg in set`.
+func (r *resolver) compare(e *Binary, c *condCtx) (seccomp.Expr, bool) {
+	left := e.X
+	for {
+		p, ok := left.(*Paren)
+		if !ok {
+			break
+		}
+		left = p.X
+	}
+	var maskExpr Expr
+	if b, ok := left.(*Binary); ok && b.Op == OpBitAnd {
+		left, maskExpr = b.X, b.Y
+	}
+	id, ok := left.(*Ident)
+	if !ok {
+		r.errs.add(&Error{Pos: left.Pos(), Msg: "the left side of a comparison must be an argument",
+			Expected: fmt.Sprintf("an argument name of %s or arg0 .. arg5", c.syscall)})
+		return nil, false
+	}
+	arg, ok := r.argRef(id, c, true)
+	if !ok {
+		return nil, false
+	}
+	vc := valueCtx{spec: arg.spec, abi: c.abi}
+	value, ok := r.constExpr(e.Y, vc)
+	if !ok {
+		return nil, false
+	}
+	if !r.fits(e.Y, value, arg, id) {
+		return nil, false
+	}
+	cmp := seccomp.Cmp{Arg: arg.index, Value: value, Width32: arg.width32}
+	if maskExpr != nil {
+		mask, ok := r.constExpr(maskExpr, vc)
+		if !ok || !r.fits(maskExpr, mask, arg, id) {
+			return nil, false
+		}
+		if e.Op != OpEq && e.Op != OpNe {
+			r.errs.add(&Error{Pos: e.At, Msg: fmt.Sprintf("a masked comparison takes == or !=, not %s", e.Op),
+				Expected: "arg & MASK == VALUE or arg & MASK != VALUE"})
+			return nil, false
+		}
+		cmp.Op, cmp.Mask = seccomp.OpMaskedEq, trunc(mask, arg.width32)
+		cmp.Value = trunc(value, arg.width32)
+		if cmp.Value&^cmp.Mask != 0 {
+			r.errs.add(&Error{Pos: e.Y.Pos(), Msg: fmt.Sprintf("%#x has bits outside the mask %#x: the comparison can never be true", cmp.Value, cmp.Mask),
+				Expected: "a value whose bits are all inside the mask"})
+			return nil, false
+		}
+		if e.Op == OpNe {
+			return seccomp.Not{X: cmp}, true
+		}
+		return cmp, true
+	}
+	cmp.Value = trunc(value, arg.width32)
+	if e.Op == OpIn {
+		cmp.Op, cmp.Mask, cmp.Value = seccomp.OpMaskedEq, trunc(^value, arg.width32), 0
+		return cmp, true
+	}
+	cmp.Op = cmpOps[e.Op]
+	if cmp.Op != seccomp.OpEq && cmp.Op != seccomp.OpNe {
+		cmp.Signed = arg.signed
+	}
+	return cmp, true
+}
+
+func trunc(v uint64, width32 bool) uint64 {
+	if width32 {
+		return uint64(uint32(v))
+	}
+	return v
+}
+
+// fits checks that a constant means the same thing in a 32-bit comparison:
+// 0..0xffffffff, or a negative number down to -2^31.
+func (r *resolver) fits(at Expr, v uint64, arg argInfo, id *Ident) bool {
+	if !arg.width32 || v <= math.MaxUint32 || int64(v) >= math.MinInt32 {
+		return true
+	}
+	r.errs.add(&Error{Pos: at.Pos(), Msg: fmt.Sprintf("%s does not fit the 32-bit argument %s (the kernel only sees its low 32 bits)", signedText(v), id.Name),
+		Expected: fmt.Sprintf("a value in -2147483648 .. 0xffffffff, or %s:u64 to compare all 64 bits", id.Name)})
+	return false
+}
+
+// valueCtx is what a constant expression is evaluated for.
+type valueCtx struct {
+	spec       *syscalls.ArgSpec // the argument compared, for suggestions
+	abi        syscalls.Arch     // ArchInvalid: x86_64 values
+	errnoFirst bool              // inside errno(...)
+}
+
+// constExpr evaluates a constant expression: numbers, constants, errno
+// names, constant defines, | & - ~ and parentheses.
+func (r *resolver) constExpr(e Expr, vc valueCtx) (uint64, bool) {
+	switch e := e.(type) {
+	case *Number:
+		v, err := strconv.ParseUint(e.Text, 0, 64)
+		if err != nil {
+			r.errs.errorf(e.At, "malformed number %q", e.Text)
+			return 0, false
+		}
+		return v, true
+	case *Paren:
+		return r.constExpr(e.X, vc)
+	case *Unary:
+		v, ok := r.constExpr(e.X, vc)
+		switch e.Op {
+		case OpNeg:
+			return -v, ok
+		case OpCompl:
+			return ^v, ok
+		}
+	case *Binary:
+		switch e.Op {
+		case OpBitOr, OpBitAnd:
+			x, ok1 := r.constExpr(e.X, vc)
+			y, ok2 := r.constExpr(e.Y, vc)
+			if e.Op == OpBitOr {
+				return x | y, ok1 && ok2
+			}
+			return x & y, ok1 && ok2
+		}
+	case *Ident:
+		return r.constName(e, vc)
+	}
+	r.errs.add(&Error{Pos: e.Pos(), Msg: "expected a value", Expected: "a number, a constant such as O_RDONLY, or several joined with |"})
+	return 0, false
+}
+
+func (r *resolver) constName(e *Ident, vc valueCtx) (uint64, bool) {
+	if e.Width != "" {
+		r.errs.errorf(e.At, "a width (:%s) applies to an argument, not to a value", e.Width)
+		return 0, false
+	}
+	if d, ok := r.defines[e.Name]; ok {
+		switch r.classify(d) {
+		case defConst:
+			if vc.abi != syscalls.ArchInvalid && vc.abi != syscalls.ArchX86_64 {
+				// Re-evaluate: the define's constants may differ on this ABI.
+				return r.constExpr(d.stmt.Value, vc)
+			}
+			return d.value, true
+		case defBad:
+			return 0, false
+		}
+		r.errs.errorf(e.At, "%s is %s, not a constant (defined at %s)", e.Name, defKindNames[d.kind], d.stmt.Name.At)
+		return 0, false
+	}
+	if vc.errnoFirst {
+		if v, ok := syscalls.ErrnoValue(e.Name); ok {
+			return uint64(v), true
+		}
+	}
+	abi := vc.abi
+	if abi == syscalls.ArchInvalid {
+		abi = syscalls.ArchX86_64
+	}
+	if v, ok := syscalls.ConstantFor(abi, e.Name); ok {
+		return v, true
+	}
+	if v, ok := syscalls.ErrnoValue(e.Name); ok {
+		return uint64(v), true
+	}
+	msg := fmt.Sprintf("unknown constant %q", e.Name)
+	if _, ok := syscalls.Constant(e.Name); ok {
+		msg = fmt.Sprintf("constant %s does not exist on %s", e.Name, abi)
+	}
+	err := &Error{Pos: e.At, Msg: msg, Expected: "a constant, an errno name or a number"}
+	if vc.errnoFirst {
+		err.Msg = fmt.Sprintf("unknown errno %q", e.Name)
+		err.Expected = fmt.Sprintf("an errno name such as EPERM or a number 0..%d", seccomp.MaxErrno)
+		err.Suggest = suggest(e.Name, syscalls.ErrnoNames())
+	} else {
+		err.Suggest = suggest(e.Name, familyFirst(vc.spec))
+		if err.Suggest == "" {
+			err.Suggest = suggest(e.Name, r.allValueNames())
+		}
+	}
+	r.errs.add(err)
+	return 0, false
+}
+
+// familyFirst lists the constants of an argument's families.
+func familyFirst(spec *syscalls.ArgSpec) []string {
+	if spec == nil || len(spec.Consts) == 0 {
+		return nil
+	}
+	var out []string
+	for _, n := range syscalls.ConstantNames() {
+		for _, p := range spec.Consts {
+			if strings.HasPrefix(n, p) {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (r *resolver) allValueNames() []string {
+	out := syscalls.ConstantNames()
+	out = append(out, syscalls.ErrnoNames()...)
+	for n, d := range r.defines {
+		if d.kind == defConst {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// groupNames lists the known groups for suggestions.
+// TODO(tables): syscalls.GroupNames once groups.go lands.
+func groupNames() []string { return nil }
