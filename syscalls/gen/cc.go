@@ -21,7 +21,20 @@ type target struct {
 	goArc string   // Go identifier suffix, e.g. "AArch64"
 	dirs  []string // include dirs relative to usr/include
 	flags []string
+	libc  bool // compiles glibc headers: no UAPI prelude
 }
+
+// uapiPrelude is included before every UAPI header. The kernel's headers
+// leave these to the C library: ioctl encoders (userfaultfd.h uses _IOWR
+// without including them) and time_t, which the SO_TIMESTAMP* and
+// SIOCGSTAMP* macros of 32-bit ABIs compare with __kernel_long_t (and
+// struct timeval from linux/time.h); defining it
+// as __kernel_long_t selects the classic (32-bit time_t) values there.
+const uapiPrelude = `#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/time.h>
+typedef __kernel_long_t time_t;
+`
 
 // cc runs the host gcc against one target. Values are computed by compiling
 // (never running) a C file whose initialisers are the macros: gcc -S prints
@@ -29,7 +42,7 @@ type target struct {
 // right sizeof() on a 64-bit host without any 32-bit libraries.
 type cc struct {
 	root string // extracted package tree (holds usr/include)
-	tmp  string
+	tmp  string // scratch directory; holds prelude.h
 }
 
 func (c *cc) args(t target, extra ...string) []string {
@@ -44,6 +57,9 @@ func (c *cc) args(t target, extra ...string) []string {
 	}
 	a = append(a, "-I", inc)
 	a = append(a, t.flags...)
+	if !t.libc {
+		a = append(a, "-include", filepath.Join(c.tmp, "prelude.h"))
+	}
 	return append(a, extra...)
 }
 

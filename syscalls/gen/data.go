@@ -54,7 +54,7 @@ var uapiHeaders = []string{
 var libcHeaders = []string{"sys/socket.h", "netinet/in.h"}
 
 // libcTarget compiles glibc's headers for x86_64.
-var libcTarget = target{name: "x86_64 (glibc)", dirs: []string{"x86_64-linux-gnu"}, flags: []string{"-m64", "-D_GNU_SOURCE"}}
+var libcTarget = target{name: "x86_64 (glibc)", dirs: []string{"x86_64-linux-gnu"}, flags: []string{"-m64", "-D_GNU_SOURCE"}, libc: true}
 
 // family is one group of constants a policy may name.
 type family struct {

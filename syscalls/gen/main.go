@@ -105,6 +105,9 @@ func Generate(dir, inputsPath string) (map[string][]byte, error) {
 	}
 	defer os.RemoveAll(tmp)
 	c := &cc{root: dir, tmp: tmp}
+	if err := os.WriteFile(filepath.Join(tmp, "prelude.h"), []byte(uapiPrelude), 0o644); err != nil {
+		return nil, err
+	}
 
 	kver, err := kernelVersion(dir)
 	if err != nil {
