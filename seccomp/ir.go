@@ -209,6 +209,9 @@ type Policy struct {
 	// that the tables do not know (newer than the tables, or gaps).
 	Unknown *Action
 	Rules   []Rule
+	// Hot lists syscalls to test first, most frequent first (from learn
+	// mode). It changes the layout of the program, never a decision.
+	Hot []string
 }
 
 // AdmittedArches returns Arches, or the native ABI when none is given.
