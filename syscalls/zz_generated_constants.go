@@ -54,7 +54,7 @@ package syscalls
 //   membarrier commands: MEMBARRIER_CMD_[A-Z0-9_]+
 //   reboot magic and commands: LINUX_REBOOT_[A-Z0-9_]+
 
-// constantTable holds the x86_64 values, sorted by name (1800 constants).
+// constantTable holds the x86_64 values, sorted by name (1819 constants).
 // Negative values are sign-extended to 64 bits.
 var constantTable = []constant{
 	{"ADDR_COMPAT_LAYOUT", 0x200000},
@@ -883,6 +883,9 @@ var constantTable = []constant{
 	{"MFD_HUGE_SHIFT", 0x1a},
 	{"MFD_NOEXEC_SEAL", 0x8},
 	{"MMAP_PAGE_ZERO", 0x100000},
+	{"MNT_DETACH", 0x2},
+	{"MNT_EXPIRE", 0x4},
+	{"MNT_FORCE", 0x1},
 	{"MNT_ID_REQ_SIZE_VER0", 0x18},
 	{"MNT_ID_REQ_SIZE_VER1", 0x20},
 	{"MNT_NS_INDEX", 0x5},
@@ -1008,6 +1011,7 @@ var constantTable = []constant{
 	{"NETLINK_UNUSED", 0x1},
 	{"NETLINK_USERSOCK", 0x2},
 	{"NETLINK_XFRM", 0x6},
+	{"OPEN_TREE_CLOEXEC", 0x80000},
 	{"OPEN_TREE_CLONE", 0x1},
 	{"O_ACCMODE", 0x3},
 	{"O_APPEND", 0x400},
@@ -1470,6 +1474,9 @@ var constantTable = []constant{
 	{"SIGWINCH", 0x1c},
 	{"SIGXCPU", 0x18},
 	{"SIGXFSZ", 0x19},
+	{"SIG_ATOMIC_MAX", 0x7fffffff},
+	{"SIG_ATOMIC_MIN", 0xffffffff80000000},
+	{"SIG_ATOMIC_WIDTH", 0x20},
 	{"SIG_BLOCK", 0x0},
 	{"SIG_DFL", 0x0},
 	{"SIG_ERR", 0xffffffffffffffff},
@@ -1761,6 +1768,17 @@ var constantTable = []constant{
 	{"TIOCMGET", 0x5415},
 	{"TIOCMIWAIT", 0x545c},
 	{"TIOCMSET", 0x5418},
+	{"TIOCM_CAR", 0x40},
+	{"TIOCM_CD", 0x40},
+	{"TIOCM_CTS", 0x20},
+	{"TIOCM_DSR", 0x100},
+	{"TIOCM_DTR", 0x2},
+	{"TIOCM_LE", 0x1},
+	{"TIOCM_RI", 0x80},
+	{"TIOCM_RNG", 0x80},
+	{"TIOCM_RTS", 0x4},
+	{"TIOCM_SR", 0x10},
+	{"TIOCM_ST", 0x8},
 	{"TIOCNOTTY", 0x5422},
 	{"TIOCNXCL", 0x540d},
 	{"TIOCOUTQ", 0x5411},
@@ -1849,6 +1867,7 @@ var constantTable = []constant{
 	{"UFFD_PAGEFAULT_FLAG_WP", 0x2},
 	{"UFFD_PAGEFAULT_FLAG_WRITE", 0x1},
 	{"UFFD_USER_MODE_ONLY", 0x1},
+	{"UMOUNT_NOFOLLOW", 0x8},
 	{"UNAME26", 0x20000},
 	{"WCONTINUED", 0x8},
 	{"WEXITED", 0x4},

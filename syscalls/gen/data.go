@@ -49,9 +49,9 @@ var uapiHeaders = []string{
 }
 
 // libcHeaders supply what the kernel keeps out of its UAPI (the address
-// families, socket types and levels, send/recv flags). They are compiled for
+// families, socket types and levels, send/recv flags, umount2's MNT_*). They are compiled for
 // x86_64 only: these values are the same on every ABI ringfence supports.
-var libcHeaders = []string{"sys/socket.h", "netinet/in.h"}
+var libcHeaders = []string{"sys/socket.h", "netinet/in.h", "sys/mount.h"}
 
 // libcTarget compiles glibc's headers for x86_64.
 var libcTarget = target{name: "x86_64 (glibc)", dirs: []string{"x86_64-linux-gnu"}, flags: []string{"-m64", "-D_GNU_SOURCE"}, libc: true}

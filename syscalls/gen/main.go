@@ -19,6 +19,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"go/format"
@@ -36,13 +37,32 @@ func main() {
 	headers := flag.String("headers", DefaultHeaderDir(), "directory the pinned .debs are extracted into (fetch.sh)")
 	out := flag.String("out", ".", "directory to write zz_generated_*.go into (the syscalls package)")
 	inputs := flag.String("inputs", "", "inputs.txt (default: <out>/gen/inputs.txt)")
+	check := flag.Bool("check", false, "compare with the files in -out instead of writing; exit 1 if they differ, 2 if the headers are absent")
 	flag.Parse()
 	if *inputs == "" {
 		*inputs = filepath.Join(*out, "gen", "inputs.txt")
 	}
 	files, err := Generate(*headers, *inputs)
+	if errors.Is(err, errNoHeaders) {
+		log.Print(err)
+		os.Exit(2)
+	}
 	if err != nil {
 		log.Fatal(err)
+	}
+	if *check {
+		stale := false
+		for _, name := range sortedKeys(files) {
+			old, err := os.ReadFile(filepath.Join(*out, name))
+			if err != nil || !bytes.Equal(old, files[name]) {
+				log.Printf("%s is not what the generator writes from %s; run go generate ./syscalls", name, *headers)
+				stale = true
+			}
+		}
+		if stale {
+			os.Exit(1)
+		}
+		return
 	}
 	for name, src := range files {
 		if err := os.WriteFile(filepath.Join(*out, name), src, 0o644); err != nil {
@@ -63,6 +83,9 @@ func DefaultHeaderDir() string {
 	}
 	return filepath.Join(c, "ringfence", "uapi-headers")
 }
+
+// errNoHeaders means the pinned headers are not extracted where gen looks.
+var errNoHeaders = errors.New("pinned headers absent")
 
 // input is one pinned package.
 type input struct{ pkg, version, arch, sha256 string }
@@ -97,7 +120,7 @@ func Generate(dir, inputsPath string) (map[string][]byte, error) {
 	}
 	stamp, err := os.ReadFile(filepath.Join(dir, "INPUTS"))
 	if err != nil || !bytes.Equal(stamp, raw) {
-		return nil, fmt.Errorf("%s does not hold the headers pinned in %s; run syscalls/gen/fetch.sh first", dir, inputsPath)
+		return nil, fmt.Errorf("%w: %s does not hold the headers pinned in %s; run syscalls/gen/fetch.sh first", errNoHeaders, dir, inputsPath)
 	}
 	tmp, err := os.MkdirTemp("", "ringfence-gen")
 	if err != nil {
