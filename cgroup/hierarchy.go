@@ -223,7 +223,7 @@ func (h *host) locateBase(hi *hierarchy) {
 		if own == "" {
 			own = "our cgroup"
 		}
-		hi.why = fmt.Sprintf("needs root or a delegated cgroup (uid %d may not write %s nor %s): run as root, or under systemd-run --user --scope -p Delegate=yes",
+		hi.why = fmt.Sprintf("needs root or a delegated cgroup: run as root, or under systemd-run --user --scope -p Delegate=yes (uid %d may write neither %s nor %s)",
 			h.euid, hi.mount, own)
 		return
 	}
