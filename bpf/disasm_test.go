@@ -136,9 +136,9 @@ func TestDisassembleGolden(t *testing.T) {
 	// the names must come out where the flow makes them certain
 	for _, s := range []string{
 		"if (A == 0xc000003e /* x86_64 */)",
-		"if (A == 11 /* execve */)",   // i386 path
-		"if (A == 257 /* openat */)",  // x86_64 path
-		"if (A > 59 /* execve */)",    // x86_64 numbering
+		"if (A == 11 /* execve */)",  // i386 path
+		"if (A == 257 /* openat */)", // x86_64 path
+		"if (A > 59 /* execve */)",   // x86_64 numbering
 		"A = seccomp_data.args[2] (hi)",
 		"return ERRNO(EPERM)",
 	} {
