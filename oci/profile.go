@@ -72,7 +72,9 @@ type Warning struct {
 	Msg       string
 }
 
-func (w Warning) String() string { return formatPos(w.File, w.Line, w.Col, w.Path) + "warning: " + w.Msg }
+func (w Warning) String() string {
+	return formatPos(w.File, w.Line, w.Col, w.Path) + "warning: " + w.Msg
+}
 
 func formatPos(file string, line, col int, path string) string {
 	var b strings.Builder
