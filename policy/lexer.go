@@ -160,10 +160,17 @@ func (lx *lexer) run() {
 			lx.lexPunct(p)
 		}
 	}
-	if n := len(lx.tokens); n > 0 && lx.tokens[n-1].Kind != tNewline {
-		lx.emit(tNewline, "", lx.pos())
+	// The end of the input is reported at the end of the last line that
+	// has text, where the caret has something to point after.
+	end := lx.pos()
+	if lx.off == lx.lineOff && lx.line > 1 {
+		prev := strings.LastIndexByte(lx.src[:lx.off-1], '\n') + 1
+		end = Pos{File: lx.file, Line: lx.line - 1, Col: lx.off - prev}
 	}
-	lx.emit(tEOF, "", lx.pos())
+	if n := len(lx.tokens); n > 0 && lx.tokens[n-1].Kind != tNewline {
+		lx.emit(tNewline, "", end)
+	}
+	lx.emit(tEOF, "", end)
 }
 
 func (lx *lexer) lexString(p Pos) {

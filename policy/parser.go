@@ -374,6 +374,9 @@ func (p *parser) parseCompare() Expr {
 		op, ok = OpIn, true
 	}
 	if !ok {
+		if t.Kind == tAssign {
+			p.fail(&Error{Pos: t.Pos, Msg: "'=' is not a comparison", Expected: "'==' to compare", Suggest: "=="})
+		}
 		return x
 	}
 	p.next()
@@ -442,7 +445,7 @@ func (p *parser) parsePrimary() Expr {
 			p.failExpected("a value or an argument name")
 		}
 		if t.Text == "in" {
-			p.fail(&Error{Pos: t.Pos, Msg: "'in' needs an argument on its left", Expected: "for example flags in O_RDONLY|O_CLOEXEC"})
+			p.fail(&Error{Pos: t.Pos, Msg: "'in' needs an argument on its left", Expected: "an argument before 'in', for example flags in O_RDONLY|O_CLOEXEC"})
 		}
 		p.next()
 		id := &Ident{At: t.Pos, Name: t.Text}

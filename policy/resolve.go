@@ -531,19 +531,23 @@ func (r *resolver) lowerRule(s *RuleStmt, m member, live, guard []syscalls.Arch,
 		case guard != nil:
 			rule.Arches = guard
 		}
-		if r.conflict(rule, v.abis, v.canon, s) {
+		if r.conflict(rule, guard, v.abis, v.canon, s) {
 			continue
 		}
 		r.pol.Rules = append(r.pol.Rules, rule)
 	}
 }
 
-// conflict reports the same syscall, ABI and condition with two different
-// actions, and drops exact duplicates.
-func (r *resolver) conflict(rule seccomp.Rule, abis []syscalls.Arch, canon string, s *RuleStmt) bool {
+// conflict reports the same syscall, arch guard and condition (on the same
+// ABI: constants may differ between ABIs) with two different actions, and
+// drops exact duplicates. Rules with different guards never conflict: on an
+// ABI both admit, the stricter wins like any other overlap.
+func (r *resolver) conflict(rule seccomp.Rule, guard, abis []syscalls.Arch, canon string, s *RuleStmt) bool {
 	dup := true
+	sorted := slices.Clone(guard)
+	slices.Sort(sorted)
 	for _, abi := range abis {
-		key := rule.Syscall + "|" + abi.String() + "|" + canon
+		key := rule.Syscall + "|" + archList(sorted) + "|" + abi.String() + "|" + canon
 		old, ok := r.seen[key]
 		if !ok {
 			r.seen[key] = ruleSeen{action: rule.Action, source: rule.Source}
@@ -818,7 +822,7 @@ func trunc(v uint64, width32 bool) uint64 {
 // fits checks that a constant means the same thing in a 32-bit comparison:
 // 0..0xffffffff, or a negative number down to -2^31.
 func (r *resolver) fits(at Expr, v uint64, arg argInfo, id *Ident) bool {
-	if !arg.width32 || v <= math.MaxUint32 || int64(v) >= math.MinInt32 {
+	if !arg.width32 || v <= math.MaxUint32 || int64(v) < 0 && int64(v) >= math.MinInt32 {
 		return true
 	}
 	r.errs.add(&Error{Pos: at.Pos(), Msg: fmt.Sprintf("%s does not fit the 32-bit argument %s (the kernel only sees its low 32 bits)", signedText(v), id.Name),

@@ -1,0 +1,322 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/ringfence/ringfence/bpf"
+	"github.com/ringfence/ringfence/seccomp"
+	"github.com/ringfence/ringfence/syscalls"
+)
+
+// load resolves src (as "main.policy") with extra files for includes.
+func load(t *testing.T, src string, extra ...string) *seccomp.Policy {
+	t.Helper()
+	p, err := loadErr(src, extra...)
+	if err != nil {
+		t.Fatalf("policy does not load:\n%v\n--- policy\n%s", err, src)
+	}
+	return p
+}
+
+func loadErr(src string, extra ...string) (*seccomp.Policy, error) {
+	fsys := fstest.MapFS{"main.policy": {Data: []byte(src)}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		fsys[extra[i]] = &fstest.MapFile{Data: []byte(extra[i+1])}
+	}
+	return Load("main.policy", LoadOptions{FS: fsys})
+}
+
+// call is one libseccomp-style test row: arch, syscall, args -> action.
+type call struct {
+	arch syscalls.Arch
+	name string
+	args [6]uint64
+	want seccomp.Action
+}
+
+func (c call) data(t *testing.T) bpf.SeccompData {
+	t.Helper()
+	a := c.arch
+	if a == syscalls.ArchInvalid {
+		a = syscalls.Native
+	}
+	nr, ok := syscalls.Number(a, c.name)
+	if !ok {
+		t.Fatalf("no syscall %s on %s", c.name, a)
+	}
+	return bpf.SeccompData{Nr: int32(nr), Arch: a.AuditArch(), Args: c.args}
+}
+
+func checkCalls(t *testing.T, p *seccomp.Policy, calls []call) {
+	t.Helper()
+	for _, c := range calls {
+		d := p.Decide(c.data(t))
+		if d.Action != c.want {
+			t.Errorf("%s %s%v: got %s (%s), want %s", c.arch, c.name, c.args, d.Action, d.Reason, c.want)
+		}
+	}
+}
+
+func TestLexerPositions(t *testing.T) {
+	errs := &errorSink{}
+	toks, comments := lex("f", []byte("allow read # c\n\tallow openat if arg2 ==\n  0x10\n"), errs)
+	if errs.list.Err() != nil {
+		t.Fatal(errs.list.Err())
+	}
+	var got []string
+	for _, tk := range toks {
+		got = append(got, tk.Pos.String()[2:]+":"+tk.Text)
+	}
+	want := "1:1:allow 1:7:read 1:15:\n 2:2:allow 2:8:openat 2:15:if 2:18:arg2 2:23:== 3:3:0x10 3:7:\n 3:7:"
+	if strings.Join(got, " ") != want {
+		t.Errorf("tokens\n got %q\nwant %q", strings.Join(got, " "), want)
+	}
+	if len(comments) != 1 || comments[0].Pos.Col != 12 || comments[0].Text != "# c" {
+		t.Errorf("comments: %+v", comments)
+	}
+}
+
+func TestActionsAndHeader(t *testing.T) {
+	p := load(t, `policy "t" version 3
+default errno(EPERM)
+bad-arch kill-thread
+unknown errno(ENOSYS)
+allow read
+log write
+notify openat
+trap close
+kill-process ptrace
+kill-thread fork
+errno(0x16) getpid
+errno(13) getuid
+trace(65535) getppid
+`)
+	if p.Default != seccomp.Errno(1) || p.BadArch != seccomp.KillThread || p.Unknown == nil || *p.Unknown != seccomp.Errno(38) {
+		t.Errorf("header: default %v bad-arch %v unknown %v", p.Default, p.BadArch, p.Unknown)
+	}
+	checkCalls(t, p, []call{
+		{name: "read", want: seccomp.Allow},
+		{name: "write", want: seccomp.Log},
+		{name: "openat", want: seccomp.Notify},
+		{name: "close", want: seccomp.Trap},
+		{name: "ptrace", want: seccomp.KillProcess},
+		{name: "fork", want: seccomp.KillThread},
+		{name: "getpid", want: seccomp.Errno(22)},
+		{name: "getuid", want: seccomp.Errno(13)},
+		{name: "getppid", want: seccomp.Trace(65535)},
+		{name: "mmap", want: seccomp.Errno(1)},
+	})
+	// A number the tables do not know gets the unknown action.
+	d := p.Decide(bpf.SeccompData{Nr: 1 << 20, Arch: syscalls.Native.AuditArch()})
+	if d.Action != seccomp.Errno(38) || d.Reason != "unknown syscall" {
+		t.Errorf("unknown syscall: %+v", d)
+	}
+	// Another architecture gets bad-arch.
+	d = p.Decide(bpf.SeccompData{Nr: 0, Arch: syscalls.AuditArchI386})
+	if d.Action != seccomp.KillThread {
+		t.Errorf("i386 call without `arch`: %v", d.Action)
+	}
+}
+
+func TestArgumentConditions(t *testing.T) {
+	p := load(t, `default errno(EPERM)
+define RO = O_RDONLY | O_CLOEXEC | O_NONBLOCK
+define SMALL = arg2 < 16
+allow read if arg0 == 0 || arg0 >= 3 && !(arg0 == 7)
+allow write if arg0:s32 < 0
+allow openat if arg2 in RO
+allow close if arg0:u64 <= 0x100000000
+allow getpid if arg1 & 0xf0 == 0x30
+allow getppid if arg1 & 0xf0 != 0x30
+allow mmap if arg2 & PROT_EXEC
+allow lseek if SMALL && arg1:s64 > -5
+allow dup if arg0:s64 > -2
+`)
+	const hi = 0xdead_beef_0000_0000
+	checkCalls(t, p, []call{
+		{name: "read", args: [6]uint64{0}, want: seccomp.Allow},
+		{name: "read", args: [6]uint64{1}, want: seccomp.Errno(1)},
+		{name: "read", args: [6]uint64{3}, want: seccomp.Allow},
+		{name: "read", args: [6]uint64{7}, want: seccomp.Errno(1)},
+		{name: "write", args: [6]uint64{0xffffffff}, want: seccomp.Allow},
+		{name: "write", args: [6]uint64{hi | 0xffffffff}, want: seccomp.Allow}, // upper half ignored
+		{name: "write", args: [6]uint64{0x7fffffff}, want: seccomp.Errno(1)},
+		{name: "openat", args: [6]uint64{0, 0, 0}, want: seccomp.Allow},
+		{name: "openat", args: [6]uint64{0, 0, 0x80800}, want: seccomp.Allow},
+		{name: "openat", args: [6]uint64{0, 0, 1}, want: seccomp.Errno(1)},
+		{name: "close", args: [6]uint64{0x100000000}, want: seccomp.Allow},
+		{name: "close", args: [6]uint64{0x100000001}, want: seccomp.Errno(1)},
+		{name: "getpid", args: [6]uint64{0, 0x3f}, want: seccomp.Allow},
+		{name: "getpid", args: [6]uint64{0, 0x4f}, want: seccomp.Errno(1)},
+		{name: "getppid", args: [6]uint64{0, 0x3f}, want: seccomp.Errno(1)},
+		{name: "getppid", args: [6]uint64{0, 0x4f}, want: seccomp.Allow},
+		{name: "mmap", args: [6]uint64{0, 0, 4}, want: seccomp.Allow},
+		{name: "mmap", args: [6]uint64{0, 0, 3}, want: seccomp.Errno(1)},
+		{name: "lseek", args: [6]uint64{0, 1, 15}, want: seccomp.Allow},
+		{name: "lseek", args: [6]uint64{0, 1, 16}, want: seccomp.Errno(1)},
+		{name: "dup", args: [6]uint64{^uint64(0)}, want: seccomp.Allow},
+		{name: "dup", args: [6]uint64{^uint64(1)}, want: seccomp.Errno(1)},
+	})
+}
+
+func TestStrictestWinsAndElse(t *testing.T) {
+	p := load(t, `default errno(EPERM)
+allow ioctl
+errno(EIO) ioctl if arg1 == 5
+kill-process ioctl if arg1 == 5 && arg2 == 1
+allow fcntl if arg1 == 1 else errno(EINVAL)
+`)
+	checkCalls(t, p, []call{
+		{name: "ioctl", args: [6]uint64{0, 4}, want: seccomp.Allow},
+		{name: "ioctl", args: [6]uint64{0, 5}, want: seccomp.Errno(5)},
+		{name: "ioctl", args: [6]uint64{0, 5, 1}, want: seccomp.KillProcess},
+		{name: "fcntl", args: [6]uint64{0, 1}, want: seccomp.Allow},
+		{name: "fcntl", args: [6]uint64{0, 2}, want: seccomp.Errno(22)},
+	})
+}
+
+func TestArchesAndGuards(t *testing.T) {
+	p := load(t, `default errno(EPERM)
+arch x86_64, i386
+bad-arch trap
+allow read
+allow[i386] socketcall
+allow[x86_64] write
+`)
+	if len(p.Arches) != 2 || p.Arches[0] != syscalls.ArchX86_64 || p.Arches[1] != syscalls.ArchI386 {
+		t.Fatalf("arches %v", p.Arches)
+	}
+	checkCalls(t, p, []call{
+		{arch: syscalls.ArchX86_64, name: "read", want: seccomp.Allow},
+		{arch: syscalls.ArchI386, name: "read", want: seccomp.Allow},
+		{arch: syscalls.ArchI386, name: "socketcall", want: seccomp.Allow},
+		{arch: syscalls.ArchX86_64, name: "write", want: seccomp.Allow},
+		{arch: syscalls.ArchI386, name: "write", want: seccomp.Errno(1)},
+		{arch: syscalls.ArchX32, name: "read", want: seccomp.Trap},
+		{arch: syscalls.ArchAArch64, name: "read", want: seccomp.Trap},
+	})
+}
+
+// Constants whose values differ between ABIs split a rule per ABI.
+func TestPerArchConstants(t *testing.T) {
+	x, _ := syscalls.ConstantFor(syscalls.ArchX86_64, "O_DIRECTORY")
+	a, _ := syscalls.ConstantFor(syscalls.ArchAArch64, "O_DIRECTORY")
+	if x == a {
+		t.Skip("the tables give O_DIRECTORY one value on x86_64 and aarch64")
+	}
+	p := load(t, `default errno(EPERM)
+arch x86_64, aarch64
+allow openat if arg2 == O_DIRECTORY
+`)
+	checkCalls(t, p, []call{
+		{arch: syscalls.ArchX86_64, name: "openat", args: [6]uint64{0, 0, x}, want: seccomp.Allow},
+		{arch: syscalls.ArchX86_64, name: "openat", args: [6]uint64{0, 0, a}, want: seccomp.Errno(1)},
+		{arch: syscalls.ArchAArch64, name: "openat", args: [6]uint64{0, 0, a}, want: seccomp.Allow},
+		{arch: syscalls.ArchAArch64, name: "openat", args: [6]uint64{0, 0, x}, want: seccomp.Errno(1)},
+	})
+}
+
+func TestIncludes(t *testing.T) {
+	p := load(t, `include "lib/base.policy"
+allow NET
+`, "lib/base.policy", "default errno(EPERM)\ninclude \"net.policy\"\ninclude \"../lib/net.policy\"\n",
+		"lib/net.policy", "define NET = connect, bind\n")
+	checkCalls(t, p, []call{
+		{name: "connect", want: seccomp.Allow},
+		{name: "bind", want: seccomp.Allow},
+		{name: "read", want: seccomp.Errno(1)},
+	})
+	for _, r := range p.Rules {
+		if r.Source != "main.policy:2:7" {
+			t.Errorf("rule %s source %q, want main.policy:2:7", r.Syscall, r.Source)
+		}
+	}
+}
+
+func TestErrorsAs(t *testing.T) {
+	_, err := loadErr("default errno(EPERM)\nallow opnat\nallow read if arg9 == 0\n")
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != 2 {
+		t.Fatalf("want 2 errors, got %v", err)
+	}
+	if list[0].Pos.Line != 2 || list[1].Pos.Line != 3 {
+		t.Errorf("errors not sorted by position: %v", err)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Suggest != "openat" {
+		t.Errorf("errors.As(*Error) = %+v", e)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	src := `# header comment
+policy   "x"   version 2
+default errno( EPERM )
+
+
+define NET=socket,connect   # trailing
+# leading
+allow read,write,   # inside
+   close
+allow openat if (arg2 & O_ACCMODE==O_RDONLY)||arg2 in O_CLOEXEC|O_NONBLOCK else errno(EACCES)
+kill-process[x86_64] ptrace
+# last
+`
+	want := `# header comment
+policy "x" version 2
+default errno(EPERM)
+
+define NET = socket, connect  # trailing
+# leading
+# inside
+allow read, write, close
+allow openat if (arg2 & O_ACCMODE == O_RDONLY) || arg2 in O_CLOEXEC | O_NONBLOCK else errno(EACCES)
+kill-process[x86_64] ptrace
+# last
+`
+	f, err := Parse("x.policy", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(Format(f))
+	if got != want {
+		t.Fatalf("Format\n--- got\n%s--- want\n%s", got, want)
+	}
+	f2, err := Parse("x.policy", []byte(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := string(Format(f2)); again != got {
+		t.Errorf("Format is not idempotent\n--- first\n%s--- second\n%s", got, again)
+	}
+}
+
+// The builtin policies are the largest policies we have: formatting them
+// must be stable and must not change what they decide.
+func TestFormatBuiltinStable(t *testing.T) {
+	for _, name := range BuiltinNames() {
+		src, err := BuiltinSource(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := Parse(name, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := Format(f)
+		f2, err := Parse(name, out)
+		if err != nil {
+			t.Fatalf("formatted %s does not parse: %v\n%s", name, err, out)
+		}
+		if again := Format(f2); !bytes.Equal(again, out) {
+			t.Errorf("Format(%s) is not idempotent", name)
+		}
+		if !bytes.Equal(out, src) {
+			t.Errorf("builtin %s is not in canonical form (gofmt for policies); Format gives:\n%s", name, out)
+		}
+	}
+}
