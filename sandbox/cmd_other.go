@@ -1,0 +1,27 @@
+//go:build !linux
+
+package sandbox
+
+import (
+	"errors"
+	"os"
+)
+
+var errNotLinux = errors.New("sandbox: ringfence runs programs only on Linux")
+
+type supervisor struct {
+	done bool
+	exit exitReport
+}
+
+// Start is not available on this OS.
+func (c *Cmd) Start() error { return errNotLinux }
+
+// Wait is not available on this OS.
+func (c *Cmd) Wait() error { return errNotLinux }
+
+// Signal is not available on this OS.
+func (c *Cmd) Signal(os.Signal) error { return errNotLinux }
+
+// Init returns at once: there is no init stage off Linux.
+func Init() {}

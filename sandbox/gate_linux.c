@@ -1,0 +1,269 @@
+// The exec gate: fork CMD from the Go init with only C and raw system calls
+// between fork and execve.
+//
+// Why C: the Go runtime cannot run Go code in a forked child (only the
+// forking thread survives; the scheduler, GC and signal handlers assume the
+// others), and the containment steps after fork must apply to CMD's single
+// thread. Why raw and in this order: seccomp goes last, so execve is the only
+// call the user's policy has to admit (the trap of nsjail#131 and
+// firejail#1310, where the launcher's own calls after the filter needed
+// lines in the policy).
+//
+// Failure reporting never needs a system call after the filter: the child
+// writes the failing step and errno into a MAP_SHARED page, and the parent
+// learns that the child is done (exec'd or dead) from EOF on a CLOEXEC pipe.
+// With notify, the child also parks the listener fd number in the page and
+// spins (no syscalls) until the parent has copied the fd with pidfd_getfd.
+//
+// Privileges: the caller (the init) is root in the sandbox's user
+// namespace with every capability in it. The child drops them all before
+// execve; see the step list in gate_child.
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "gate_linux.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
+
+struct gate_page {
+	int failed;
+	int err;
+	char stage[32];
+	char op[48];
+	int ready;       // notify: listener installed, fd number in listener
+	int go;          // notify: parent has the fd, child may execve
+	int listener;
+};
+
+static void copy_str(char *dst, size_t n, const char *src) {
+	size_t i = 0;
+	for (; i + 1 < n && src[i]; i++) dst[i] = src[i];
+	dst[i] = 0;
+}
+
+// fail records the failing step in the shared page and exits. exit_group
+// may itself be denied by the filter in the exec step; then SIGSYS ends the
+// child, which is just as final, and the page still says why.
+static void __attribute__((noreturn)) fail(struct gate_page *p, const char *stage, const char *op, int err) {
+	copy_str(p->stage, sizeof p->stage, stage);
+	copy_str(p->op, sizeof p->op, op);
+	p->err = err;
+	__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
+	syscall(SYS_exit_group, 127);
+	for (;;) {
+	}
+}
+
+static int close_fds(const struct gate_args *a, int keep_extra) {
+	// close everything from 3 up except the kept fds and keep_extra
+	// (the CLOEXEC pipe, the Landlock ruleset): close_range over each gap.
+	int keep[a->nkeep + 3];
+	int n = 0;
+	for (int i = 0; i < a->nkeep; i++) keep[n++] = a->keep_fds[i];
+	if (keep_extra >= 0) keep[n++] = keep_extra;
+	if (a->landlock_fd >= 0) keep[n++] = a->landlock_fd;
+	// insertion sort: n is tiny
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	unsigned int from = 3;
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < (int)from) continue;
+		if ((unsigned int)keep[i] > from && syscall(SYS_close_range, from, keep[i] - 1, 0) < 0) return -1;
+		from = keep[i] + 1;
+	}
+	return syscall(SYS_close_range, from, ~0U, 0);
+}
+
+static void __attribute__((noreturn)) gate_child(const struct gate_args *a, struct gate_page *p, int pipe_w) {
+	// Here: a copy of one thread of the Go init, all signals blocked, root in
+	// the user namespace with every capability, in the final mount view.
+
+	// Signal handlers are Go's; none of them may run here or in CMD.
+	for (int s = 1; s < 65; s++) {
+		if (s == SIGKILL || s == SIGSTOP) continue;
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_DFL;
+		sigaction(s, &sa, NULL);
+	}
+	if (a->new_session && setsid() < 0) fail(p, "session", "setsid", errno);
+	if (close_fds(a, pipe_w) < 0) fail(p, "fds", "close_range", errno);
+	for (int i = 0; i < a->nrlimits; i++) {
+		struct rlimit rl = {.rlim_cur = a->rlimits[i].cur, .rlim_max = a->rlimits[i].max};
+		if (setrlimit(a->rlimits[i].resource, &rl) < 0) fail(p, "rlimits", "setrlimit", errno);
+	}
+	if (a->dir && chdir(a->dir) < 0) fail(p, "chdir", "chdir", errno);
+
+	// Identity, part 1: groups while CAP_SETGID is still held.
+	if (a->setgroups && setgroups(0, NULL) < 0) fail(p, "identity", "setgroups", errno);
+	if (setresgid(a->gid, a->gid, a->gid) < 0) fail(p, "identity", "setresgid", errno);
+
+	// Capabilities, part 1: the bounding set needs CAP_SETPCAP, so it goes
+	// before setresuid (which may empty the permitted set).
+	for (int c = 0; c <= a->cap_last; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) fail(p, "capabilities", "PR_CAPBSET_DROP", errno);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		fail(p, "capabilities", "PR_CAP_AMBIENT_CLEAR_ALL", errno);
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(p, "no_new_privs", "PR_SET_NO_NEW_PRIVS", errno);
+
+	// Landlock: the ruleset was built by the Go init (create_ruleset and
+	// add_rule are not per-thread); restrict_self is, so it happens here.
+	if (a->landlock_fd >= 0) {
+		if (syscall(SYS_landlock_restrict_self, a->landlock_fd, 0) < 0)
+			fail(p, "landlock", "landlock_restrict_self", errno);
+		close(a->landlock_fd);
+	}
+
+	// Identity, part 2, then capabilities, part 2: nothing left.
+	if (setresuid(a->uid, a->uid, a->uid) < 0) fail(p, "identity", "setresuid", errno);
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	memset(data, 0, sizeof data);
+	if (syscall(SYS_capset, &hdr, data) < 0) fail(p, "capabilities", "capset", errno);
+	if (a->dumpable_off && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail(p, "dumpable", "PR_SET_DUMPABLE", errno);
+
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) fail(p, "signals", "sigprocmask", errno);
+
+	// seccomp: the last call before execve.
+	if (a->filter) {
+		struct sock_fprog prog = {.len = a->filter_len, .filter = (struct sock_filter *)a->filter};
+		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, a->seccomp_flags, &prog);
+		if (fd < 0) fail(p, "seccomp", "seccomp(SECCOMP_SET_MODE_FILTER)", errno);
+		if (a->notify) {
+			p->listener = (int)fd;
+			__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
+			while (!__atomic_load_n(&p->go, __ATOMIC_ACQUIRE)) __builtin_ia32_pause();
+		}
+	}
+	execve(a->path, a->argv, a->envp);
+	fail(p, "exec", "execve", errno);
+}
+
+int gate_spawn(const struct gate_args *a, struct gate_result *r) {
+	memset(r, 0, sizeof *r);
+	r->pid = -1;
+	r->listener_fd = -1;
+	struct gate_page *p = mmap(NULL, sizeof(struct gate_page), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		copy_str(r->stage, sizeof r->stage, "gate");
+		copy_str(r->op, sizeof r->op, "mmap");
+		r->err = errno;
+		return -1;
+	}
+	memset(p, 0, sizeof *p);
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		copy_str(r->stage, sizeof r->stage, "gate");
+		copy_str(r->op, sizeof r->op, "pipe2");
+		r->err = errno;
+		munmap(p, sizeof *p);
+		return -1;
+	}
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	// A plain fork through the raw syscall: no atfork handlers, no libc
+	// bookkeeping; the child gets a copy of this thread only.
+	long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		gate_child(a, p, pfd[1]);
+	}
+	int clone_err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(pfd[1]);
+	if (pid < 0) {
+		copy_str(r->stage, sizeof r->stage, "gate");
+		copy_str(r->op, sizeof r->op, "clone");
+		r->err = clone_err;
+		close(pfd[0]);
+		munmap(p, sizeof *p);
+		return -1;
+	}
+	r->pid = (int)pid;
+
+	if (a->notify && a->filter) {
+		// Wait for the listener or for the child's end, then copy the fd.
+		for (;;) {
+			if (__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) break;
+			struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
+			int n = poll(&pf, 1, 1);
+			if (n > 0 && !__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) break; // EOF: the child failed
+		}
+		if (__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) {
+			int pidfd = syscall(SYS_pidfd_open, (int)pid, 0);
+			int lfd = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, p->listener, 0);
+			int e = errno;
+			if (pidfd >= 0) close(pidfd);
+			if (lfd < 0) {
+				kill((int)pid, SIGKILL);
+				waitpid((int)pid, NULL, 0);
+				copy_str(r->stage, sizeof r->stage, "notify");
+				copy_str(r->op, sizeof r->op, pidfd < 0 ? "pidfd_open" : "pidfd_getfd");
+				r->err = e;
+				close(pfd[0]);
+				munmap(p, sizeof *p);
+				r->pid = -1;
+				return -1;
+			}
+			fcntl(lfd, F_SETFD, FD_CLOEXEC);
+			r->listener_fd = lfd;
+			__atomic_store_n(&p->go, 1, __ATOMIC_RELEASE);
+		}
+	}
+	// EOF on the CLOEXEC pipe: the child exec'd or died.
+	char c;
+	while (read(pfd[0], &c, 1) < 0 && errno == EINTR) {
+	}
+	close(pfd[0]);
+	if (__atomic_load_n(&p->failed, __ATOMIC_ACQUIRE)) {
+		copy_str(r->stage, sizeof r->stage, p->stage);
+		copy_str(r->op, sizeof r->op, p->op);
+		r->err = p->err;
+		waitpid((int)pid, NULL, 0);
+		if (r->listener_fd >= 0) close(r->listener_fd);
+		r->listener_fd = -1;
+		r->pid = -1;
+		munmap(p, sizeof *p);
+		return -1;
+	}
+	munmap(p, sizeof *p);
+	return 0;
+}

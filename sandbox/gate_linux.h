@@ -1,0 +1,50 @@
+// The exec gate: see gate_linux.c.
+#ifndef RINGFENCE_GATE_H
+#define RINGFENCE_GATE_H
+
+#include <stdint.h>
+
+#define GATE_MAX_RLIMITS 8
+
+struct gate_rlimit {
+	int resource;
+	uint64_t cur, max;
+};
+
+struct gate_args {
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	const char *dir;
+
+	int uid, gid;
+	int setgroups;      // 1: setgroups(0, NULL) is allowed (rootful)
+	int cap_last;       // /proc/sys/kernel/cap_last_cap
+	int new_session;    // 1: setsid()
+	int dumpable_off;   // 1: PR_SET_DUMPABLE 0
+
+	const int *keep_fds; // sorted ascending, all >= 3
+	int nkeep;
+
+	struct gate_rlimit rlimits[GATE_MAX_RLIMITS];
+	int nrlimits;
+
+	int landlock_fd;    // -1: none
+
+	const void *filter; // struct sock_filter[], NULL: no filter
+	unsigned short filter_len;
+	unsigned int seccomp_flags;
+	int notify;         // 1: hand the listener over before execve
+};
+
+struct gate_result {
+	int pid;            // CMD's pid (in the init's pid namespace)
+	int listener_fd;    // notify: the listener, duplicated into the caller
+	char stage[32];     // on failure: the step that failed
+	char op[48];        // on failure: the operation
+	int err;            // on failure: errno
+};
+
+int gate_spawn(const struct gate_args *a, struct gate_result *r);
+
+#endif
