@@ -135,11 +135,13 @@ func (h *host) newGroup(name string, l Limits) (*Group, error) {
 // create makes one group directory and writes its limits.
 func (h *host) create(g *Group, d *dirPlan) error {
 	parent := filepath.Join(d.h.base, parentName)
-	if err := os.Mkdir(parent, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		return limitErr(d, "cannot create the ringfence parent group", err)
+	if err := os.Mkdir(parent, 0o755); err == nil && h.afterMkdir != nil {
+		h.afterMkdir(parent, d.h.v2)
+	} else if err != nil && !errors.Is(err, fs.ErrExist) {
+		return limitErr(d, g.limits, "cannot create the ringfence parent group", err)
 	}
 	if d.h.v2 && len(d.limits) > 0 {
-		if err := enableControllers(d, parent); err != nil {
+		if err := h.enableControllers(d, g.limits, parent); err != nil {
 			return err
 		}
 	}
@@ -147,7 +149,7 @@ func (h *host) create(g *Group, d *dirPlan) error {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("cgroup: group %s already exists: another sandbox uses the name %q, or a supervisor died without cleaning up (cgroup.Cleanup removes empty stale groups): %w", d.dir, g.name, err)
 		}
-		return limitErr(d, "cannot create the group", err)
+		return limitErr(d, g.limits, "cannot create the group", err)
 	}
 	g.dirs = append(g.dirs, groupDir{path: d.dir, v2: d.h.v2, limits: d.limits})
 	if h.afterMkdir != nil {
@@ -169,11 +171,11 @@ func (h *host) create(g *Group, d *dirPlan) error {
 
 // limitErr blames the first limit of d, or reports a plain error for a
 // tracking-only directory.
-func limitErr(d *dirPlan, what string, err error) error {
+func limitErr(d *dirPlan, l Limits, what string, err error) error {
 	if len(d.limits) == 0 {
 		return fmt.Errorf("cgroup: %s in %s: %w", what, d.h, err)
 	}
-	return &LimitError{Limit: d.limits[0], Value: "", Reason: fmt.Sprintf("%s in %s", what, d.h), Err: err}
+	return &LimitError{Limit: d.limits[0], Value: l.value(d.limits[0]), Reason: fmt.Sprintf("%s (%s)", what, d.h), Err: err}
 }
 
 // enableControllers turns on d's controllers in the cgroup.subtree_control
@@ -181,7 +183,7 @@ func limitErr(d *dirPlan, what string, err error) error {
 // holds processes, cgroup v2's no-internal-process rule refuses that with
 // EBUSY; then the supervisor moves itself into a leaf beside the ringfence
 // parent and tries once more.
-func enableControllers(d *dirPlan, parent string) error {
+func (h *host) enableControllers(d *dirPlan, l Limits, parent string) error {
 	want := d.controllers()
 	for _, dir := range []string{d.h.base, parent} {
 		file := filepath.Join(dir, "cgroup.subtree_control")
@@ -198,19 +200,21 @@ func enableControllers(d *dirPlan, parent string) error {
 		err := writeControl(file, strings.Join(missing, " "))
 		if err != nil && dir == d.h.base && d.h.delegated && isBusy(err) {
 			leaf := filepath.Join(dir, supervisorLeaf)
-			if merr := os.Mkdir(leaf, 0o755); merr != nil && !errors.Is(merr, fs.ErrExist) {
-				return limitErr(d, "cannot create a leaf for the supervisor", merr)
+			if merr := os.Mkdir(leaf, 0o755); merr == nil && h.afterMkdir != nil {
+				h.afterMkdir(leaf, true)
+			} else if merr != nil && !errors.Is(merr, fs.ErrExist) {
+				return limitErr(d, l, "cannot create a leaf for the supervisor", merr)
 			}
 			if merr := writeControl(filepath.Join(leaf, "cgroup.procs"), strconv.Itoa(os.Getpid())); merr != nil {
-				return limitErr(d, "cannot move the supervisor into "+leaf, merr)
+				return limitErr(d, l, "cannot move the supervisor into "+leaf, merr)
 			}
 			err = writeControl(file, strings.Join(missing, " "))
 			if err != nil && isBusy(err) {
-				return limitErr(d, fmt.Sprintf("the delegated cgroup %s holds other processes, so it cannot give controllers to children (cgroup v2's no-internal-process rule): start ringfence alone in its scope", dir), err)
+				return limitErr(d, l, fmt.Sprintf("the delegated cgroup %s holds other processes, so it cannot give controllers to children (cgroup v2's no-internal-process rule): start ringfence alone in its scope", dir), err)
 			}
 		}
 		if err != nil {
-			return limitErr(d, "cannot enable "+strings.Join(missing, " ")+" in "+file, err)
+			return limitErr(d, l, "cannot enable "+strings.Join(missing, " ")+" in "+file, err)
 		}
 	}
 	return nil
@@ -219,6 +223,11 @@ func enableControllers(d *dirPlan, parent string) error {
 // writeControl writes one value to an existing control file. It never
 // creates the file: a missing control file means a missing controller.
 func writeControl(path, value string) error {
+	if kernelWrite != nil {
+		if done, err := kernelWrite(path, value); done {
+			return err
+		}
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return err
@@ -444,6 +453,14 @@ func (g *Group) removeDirs() error {
 	return errors.Join(errs...)
 }
 
+// kernelWrite, when set by a test of a fake layout, plays the kernel's side
+// of a control file write (a refusal, or a process move); done=false lets
+// the write through to the file.
+var kernelWrite func(path, value string) (done bool, err error)
+
+// rmdir removes one cgroup directory; tests of fake layouts replace it.
+var rmdir = os.Remove
+
 // removeTree removes a cgroup directory and the groups below it, deepest
 // first. cgroupfs directories are removed with rmdir even though they list
 // control files.
@@ -463,7 +480,7 @@ func removeTree(dir string, deadline time.Time) error {
 		}
 	}
 	for {
-		err := os.Remove(dir)
+		err := rmdir(dir)
 		if err == nil || errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}

@@ -83,3 +83,6 @@ func killListed(pids []int, current func() ([]int, error)) error {
 	}
 	return errors.Join(errs...)
 }
+
+// errBusy is EBUSY, for tests that play the kernel.
+var errBusy error = unix.EBUSY

@@ -18,3 +18,5 @@ func isBusy(error) bool { return false }
 func killListed([]int, func() ([]int, error)) error {
 	return errors.New("cgroup: killing processes is implemented on Linux only")
 }
+
+var errBusy = errors.New("device or resource busy")
