@@ -40,6 +40,7 @@ func RunCounted(prog []Instruction, d SeccompData) (ret uint32, executed int, er
 		ins := prog[pc]
 		executed++
 		k := ins.K
+		var cond, isJump bool
 		switch ins.Op {
 		case OpLdAbsW:
 			if k >= SeccompDataSize || k&3 != 0 {
@@ -134,21 +135,21 @@ func RunCounted(prog []Instruction, d SeccompData) (ret uint32, executed int, er
 			}
 			pc += int(k)
 		case ClassJMP | JmpJEQ | SrcK:
-			pc, err = branch(prog, pc, ins, a == k)
+			cond, isJump = a == k, true
 		case ClassJMP | JmpJEQ | SrcX:
-			pc, err = branch(prog, pc, ins, a == x)
+			cond, isJump = a == x, true
 		case ClassJMP | JmpJGT | SrcK:
-			pc, err = branch(prog, pc, ins, a > k)
+			cond, isJump = a > k, true
 		case ClassJMP | JmpJGT | SrcX:
-			pc, err = branch(prog, pc, ins, a > x)
+			cond, isJump = a > x, true
 		case ClassJMP | JmpJGE | SrcK:
-			pc, err = branch(prog, pc, ins, a >= k)
+			cond, isJump = a >= k, true
 		case ClassJMP | JmpJGE | SrcX:
-			pc, err = branch(prog, pc, ins, a >= x)
+			cond, isJump = a >= x, true
 		case ClassJMP | JmpJSET | SrcK:
-			pc, err = branch(prog, pc, ins, a&k != 0)
+			cond, isJump = a&k != 0, true
 		case ClassJMP | JmpJSET | SrcX:
-			pc, err = branch(prog, pc, ins, a&x != 0)
+			cond, isJump = a&x != 0, true
 		case OpRetK:
 			return k, executed, nil
 		case OpRetA:
@@ -156,26 +157,19 @@ func RunCounted(prog []Instruction, d SeccompData) (ret uint32, executed int, er
 		default:
 			return 0, executed, runErr(pc, ins, "opcode not allowed in a seccomp filter")
 		}
-		if err != nil {
-			return 0, executed, err
+		if isJump {
+			off := ins.Jf
+			if cond {
+				off = ins.Jt
+			}
+			if pc+int(off)+1 >= n {
+				return 0, executed, runErr(pc, ins, "jump target past the end")
+			}
+			pc += int(off)
 		}
 		pc++
 	}
 	return 0, executed, fmt.Errorf("bpf: ran past the last instruction (%d): a seccomp program must end every path with a return", n-1)
-}
-
-// branch returns the pc of the instruction before the chosen target (the
-// loop increments it).
-func branch(prog []Instruction, pc int, ins Instruction, cond bool) (int, error) {
-	off := ins.Jf
-	if cond {
-		off = ins.Jt
-	}
-	next := pc + int(off)
-	if next+1 >= len(prog) {
-		return pc, runErr(pc, ins, "jump target past the end")
-	}
-	return next, nil
 }
 
 // loadWord returns the little-endian 32-bit word at offset k (aligned,
