@@ -33,7 +33,7 @@ func BuiltinNames() []string {
 // BuiltinSource returns the text of a built-in policy.
 func BuiltinSource(name string) ([]byte, error) {
 	b, err := fs.ReadFile(builtinFS, builtinPath(name))
-	if err != nil {
+	if err != nil || strings.ContainsAny(name, "/\\") {
 		return nil, fmt.Errorf("no built-in policy %q (built-in: %s)", name, strings.Join(BuiltinNames(), ", "))
 	}
 	return b, nil

@@ -234,19 +234,15 @@ func joinAST[T seccomp.And | seccomp.Or](xs T, op Op, sc string, abis []syscalls
 var seccompOps = map[seccomp.Op]Op{seccomp.OpEq: OpEq, seccomp.OpNe: OpNe, seccomp.OpLt: OpLt, seccomp.OpLe: OpLe, seccomp.OpGt: OpGt, seccomp.OpGe: OpGe}
 
 func cmpAST(c seccomp.Cmp, sc string, abis []syscalls.Arch) Expr {
-	args := syscalls.Args(sc)
-	var spec *syscalls.ArgSpec
+	spec, consistent := argSpecOn(sc, int(c.Arg), abis)
 	name := fmt.Sprintf("arg%d", c.Arg)
-	if int(c.Arg) < len(args) {
-		spec = &args[c.Arg]
-		if spec.Name != "" {
-			name = spec.Name
-		}
+	if spec != nil && spec.Name != "" {
+		name = spec.Name
 	}
 	id := &Ident{Name: name}
 	w32, signed := defaultWidth(spec)
 	ordered := c.Op >= seccomp.OpLt && c.Op <= seccomp.OpGe
-	if w32 != c.Width32 || ordered && signed != c.Signed {
+	if !consistent || w32 != c.Width32 || ordered && signed != c.Signed {
 		id.Width = map[[2]bool]string{{true, false}: "u32", {true, true}: "s32", {false, false}: "u64", {false, true}: "s64"}[[2]bool{c.Width32, c.Signed && ordered}]
 		signed = c.Signed && ordered
 	}
@@ -372,4 +368,25 @@ func flagsAST(v uint64, spec *syscalls.ArgSpec, abis []syscalls.Arch, w32 bool) 
 		out = &Binary{Op: OpBitOr, X: out, Y: p}
 	}
 	return out
+}
+
+// argSpecOn is argument i of sc when every ABI in abis agrees on it (clone's
+// last two arguments swap between ABIs). consistent is false when they
+// differ: then the printer names the argument argN with an explicit width.
+func argSpecOn(sc string, i int, abis []syscalls.Arch) (spec *syscalls.ArgSpec, consistent bool) {
+	for k, a := range abis {
+		args := syscalls.ArgsFor(a, sc)
+		var s *syscalls.ArgSpec
+		if i < len(args) {
+			s = &args[i]
+		}
+		if k == 0 {
+			spec = s
+			continue
+		}
+		if (s == nil) != (spec == nil) || s != nil && (s.Name != spec.Name || s.Kind != spec.Kind) {
+			return nil, false
+		}
+	}
+	return spec, true
 }

@@ -487,7 +487,7 @@ func (r *resolver) lowerRule(s *RuleStmt, m member, live, guard []syscalls.Arch,
 		var when seccomp.Expr
 		if s.Cond != nil {
 			before := len(r.errs.list)
-			c := &condCtx{syscall: m.name, args: syscalls.Args(m.name), abi: abi}
+			c := &condCtx{syscall: m.name, args: syscalls.ArgsFor(abi, m.name), abi: abi}
 			when = r.cond(s.Cond, c)
 			if len(r.errs.list) != before || when == nil {
 				return
@@ -933,16 +933,7 @@ func familyFirst(spec *syscalls.ArgSpec) []string {
 	if spec == nil || len(spec.Consts) == 0 {
 		return nil
 	}
-	var out []string
-	for _, n := range syscalls.ConstantNames() {
-		for _, p := range spec.Consts {
-			if strings.HasPrefix(n, p) {
-				out = append(out, n)
-				break
-			}
-		}
-	}
-	return out
+	return syscalls.ConstantsWithPrefix(spec.Consts...)
 }
 
 func (r *resolver) allValueNames() []string {
