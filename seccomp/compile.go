@@ -56,8 +56,15 @@ type leaf struct {
 	key      string
 }
 
-func constLeaf(a Action) leaf {
-	return leaf{constant: true, action: a, key: fmt.Sprintf("ret %#x", a.Ret())}
+func constLeaf(a Action) leaf { return leaf{constant: true, action: a} }
+
+// same reports whether two leaves decide identically (by construction:
+// equal actions, or equal rule sets on the same ABI width).
+func (l leaf) same(m leaf) bool {
+	if l.constant || m.constant {
+		return l.constant && m.constant && l.action.Ret() == m.action.Ret()
+	}
+	return l.key == m.key
 }
 
 // numRange is the syscall numbers lo..hi (unsigned) of one audit arch,
@@ -65,7 +72,13 @@ func constLeaf(a Action) leaf {
 type numRange struct {
 	lo, hi uint32
 	leaf   leaf
+	weight int // how often the range is expected to be hit, relatively
 }
+
+// Weights of the binary search: a syscall of the native ABI counts
+// nativeWeight, one of a companion ABI (i386, x32 on x86_64) 1, and a
+// range of numbers no table knows 1 in all.
+const nativeWeight = 8
 
 // archPlan is the code for one AUDIT_ARCH value.
 type archPlan struct {
@@ -158,17 +171,19 @@ func checkPolicy(p *Policy) error {
 	}
 	for i := range p.Rules {
 		r := &p.Rules[i]
-		where := fmt.Sprintf("rule %d (%s", i, r.Syscall)
-		if r.Source != "" {
-			where += ", " + r.Source
+		where := func() string {
+			w := fmt.Sprintf("rule %d (%s", i, r.Syscall)
+			if r.Source != "" {
+				w += ", " + r.Source
+			}
+			return w + ")"
 		}
-		where += ")"
-		if err := checkAction(where, r.Action); err != nil {
-			return err
+		if _, ok := kindRet[r.Action.Kind]; !ok || (r.Action.Kind == ActErrno && r.Action.Data > MaxErrno) {
+			return checkAction(where(), r.Action)
 		}
 		if r.When != nil {
 			if err := checkExpr(r.When); err != nil {
-				return fmt.Errorf("seccomp: %s: %w", where, err)
+				return fmt.Errorf("seccomp: %s: %w", where(), err)
 			}
 		}
 	}
@@ -191,7 +206,12 @@ func plan(p *Policy, opts Options) ([]archPlan, Stats) {
 		byName[r.Syscall] = append(byName[r.Syscall], r)
 	}
 	leafFor := func(abi syscalls.Arch, name string) leaf {
+		if len(byName[name]) == 0 {
+			return constLeaf(p.Default)
+		}
 		s := ruleSet{fallback: p.Default}
+		conditional := false
+		var strictest *Action // of the unconditional rules
 		for _, r := range byName[name] {
 			if !r.admits(abi) {
 				continue
@@ -199,8 +219,18 @@ func plan(p *Policy, opts Options) ([]archPlan, Stats) {
 			var w Expr = True{}
 			if r.When != nil {
 				w = r.When
+				conditional = true
+			} else if strictest == nil || r.Action.Stricter(*strictest) {
+				strictest = &r.Action
 			}
 			s.groups = append(s.groups, group{when: w, action: r.Action})
+		}
+		if !conditional && !opts.NoOptimize {
+			// The common case, without the passes: the strictest rule.
+			if strictest == nil {
+				return constLeaf(p.Default)
+			}
+			return constLeaf(*strictest)
 		}
 		if opts.NoOptimize {
 			s = sortStrictestFirst(s)
@@ -271,16 +301,17 @@ func plan(p *Policy, opts Options) ([]archPlan, Stats) {
 			segs = []segment{{0, math.MaxUint32, pl.abis[0]}}
 		}
 		var rs []numRange
-		add := func(lo, hi uint32, l leaf) {
-			if n := len(rs); n > 0 && rs[n-1].leaf.key == l.key && rs[n-1].hi+1 == lo {
+		add := func(lo, hi uint32, l leaf, w int) {
+			if n := len(rs); n > 0 && rs[n-1].leaf.same(l) && rs[n-1].hi+1 == lo {
 				rs[n-1].hi = hi
+				rs[n-1].weight += w
 				return
 			}
-			rs = append(rs, numRange{lo, hi, l})
+			rs = append(rs, numRange{lo, hi, l, w})
 		}
 		for _, sg := range segs {
 			if sg.abi == syscalls.ArchInvalid {
-				add(sg.lo, sg.hi, bad)
+				add(sg.lo, sg.hi, bad, 1)
 				continue
 			}
 			unk := constLeaf(unknown)
@@ -291,17 +322,21 @@ func plan(p *Policy, opts Options) ([]archPlan, Stats) {
 					continue
 				}
 				if uint64(sc.Nr) > next {
-					add(uint32(next), uint32(sc.Nr-1), unk)
+					add(uint32(next), uint32(sc.Nr-1), unk, 1)
 				}
 				l := leafFor(sg.abi, sc.Name)
 				if !l.constant {
 					stats.ArgSyscalls++
 				}
-				add(uint32(sc.Nr), uint32(sc.Nr), l)
+				w := 1
+				if sg.abi == syscalls.Native {
+					w = nativeWeight
+				}
+				add(uint32(sc.Nr), uint32(sc.Nr), l, w)
 				next = uint64(sc.Nr) + 1
 			}
 			if next <= uint64(sg.hi) {
-				add(uint32(next), sg.hi, unk)
+				add(uint32(next), sg.hi, unk, 1)
 			}
 		}
 		pl.ranges = rs
@@ -356,13 +391,32 @@ func (g *codegen) archTree(pl *archPlan) target {
 	return g.e.load(bpf.OffsetNr, cur)
 }
 
-// search emits a balanced binary search over consecutive ranges (A holds
-// the syscall number): ceil(log2(len(rs))) comparisons reach any range.
+// search emits a weight-balanced binary search over consecutive ranges (A
+// holds the syscall number). Each split puts half of the weight on each side,
+// so a range of weight w sits about log2(total/w) comparisons deep: runs of
+// native syscalls that share an outcome (weight: their count, times
+// nativeWeight) are reached sooner than a gap of unknown numbers or a
+// companion ABI's syscall.
 func (g *codegen) search(rs []numRange, nr acc) target {
 	if len(rs) == 1 {
 		return g.leaf(rs[0].leaf)
 	}
-	mid := len(rs) / 2
+	var total int
+	for _, r := range rs {
+		total += r.weight
+	}
+	// The split point mid (1..len-1) where the left weight is closest to half.
+	mid, left, best := 1, 0, -1
+	for i := 1; i < len(rs); i++ {
+		left += rs[i-1].weight
+		d := total - 2*left
+		if d < 0 {
+			d = -d
+		}
+		if best < 0 || d < best {
+			mid, best = i, d
+		}
+	}
 	hi := g.search(rs[mid:], nr)
 	lo := g.search(rs[:mid], nr)
 	return g.e.jump(opJge, rs[mid].lo, hi, lo, nr)
