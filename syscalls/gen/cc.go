@@ -63,44 +63,71 @@ func (c *cc) args(t target, extra ...string) []string {
 	return append(a, extra...)
 }
 
-// macro is one object-like #define as gcc -dM prints it.
+// exists reports whether header h is on t's include path.
+func (c *cc) exists(t target, h string) bool {
+	inc := filepath.Join(c.root, "usr", "include")
+	for _, d := range append(append([]string(nil), t.dirs...), "") {
+		if _, err := os.Stat(filepath.Join(inc, d, h)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// macro is one object-like #define as gcc prints it.
 type macro struct {
 	name, body string
 }
 
-var defineRE = regexp.MustCompile(`^#define ([A-Za-z_][A-Za-z0-9_]*)(\(|\s|$)(.*)$`)
+var (
+	defineRE = regexp.MustCompile(`^#define ([A-Za-z_][A-Za-z0-9_]*)(\(|\s|$)(.*)$`)
+	undefRE  = regexp.MustCompile(`^#undef ([A-Za-z_][A-Za-z0-9_]*)`)
+	identRE  = regexp.MustCompile(`\b[A-Z][A-Z0-9_]*\b`)
+)
 
-// macros returns the object-like macros visible after including headers.
-func (c *cc) macros(t target, headers []string) ([]macro, error) {
-	src := includes(headers)
-	out, err := c.run(t, src, "-E", "-dM")
+// preprocess runs gcc -E -dD once over headers and returns the object-like
+// macros they define (in definition order, the last definition kept) and the
+// upper-case identifiers of the preprocessed code: enumerators (IPPROTO_*,
+// PER_*, IORING_OP_*) are not macros, so they are found there. Candidates
+// that are not constants fail to compile in eval and are dropped.
+func (c *cc) preprocess(t target, headers []string) ([]macro, []string, error) {
+	out, err := c.run(t, includes(headers), "-E", "-dD", "-P")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var ms []macro
+	var order []string
+	body := map[string]string{}
+	var idents []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
-		m := defineRE.FindStringSubmatch(sc.Text())
-		if m == nil || m[2] == "(" {
+		line := sc.Text()
+		if m := defineRE.FindStringSubmatch(line); m != nil {
+			if m[2] == "(" {
+				delete(body, m[1])
+				continue
+			}
+			if _, seen := body[m[1]]; !seen {
+				order = append(order, m[1])
+			}
+			body[m[1]] = strings.TrimSpace(m[3])
 			continue
 		}
-		ms = append(ms, macro{m[1], strings.TrimSpace(m[3])})
+		if m := undefRE.FindStringSubmatch(line); m != nil {
+			delete(body, m[1])
+			continue
+		}
+		if !strings.HasPrefix(line, "#") {
+			idents = append(idents, identRE.FindAllString(line, -1)...)
+		}
 	}
-	return ms, sc.Err()
-}
-
-var identRE = regexp.MustCompile(`\b[A-Z][A-Z0-9_]*\b`)
-
-// identifiers returns the upper-case identifiers of the preprocessed headers:
-// enumerators (IPPROTO_*, PER_*, IORING_OP_*) are not macros, so -dM misses
-// them. Candidates that are not constants fail to compile and are dropped.
-func (c *cc) identifiers(t target, headers []string) ([]string, error) {
-	out, err := c.run(t, includes(headers), "-E", "-P")
-	if err != nil {
-		return nil, err
+	var ms []macro
+	for _, n := range order {
+		if b, ok := body[n]; ok {
+			ms = append(ms, macro{n, b})
+		}
 	}
-	return identRE.FindAllString(string(out), -1), nil
+	return ms, idents, sc.Err()
 }
 
 func includes(headers []string) string {

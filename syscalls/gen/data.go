@@ -45,13 +45,13 @@ var uapiHeaders = []string{
 	"linux/io_uring.h", "linux/eventfd.h", "linux/kcmp.h", "linux/close_range.h",
 	"linux/eventpoll.h", "linux/pidfd.h", "linux/timerfd.h", "linux/falloc.h",
 	"linux/wait.h", "linux/bpf.h", "linux/perf_event.h", "linux/membarrier.h",
-	"linux/reboot.h",
+	"linux/reboot.h", "linux/stat.h", "linux/module.h", "asm/prctl.h",
 }
 
 // libcHeaders supply what the kernel keeps out of its UAPI (the address
 // families, socket types and levels, send/recv flags, umount2's MNT_*). They are compiled for
 // x86_64 only: these values are the same on every ABI ringfence supports.
-var libcHeaders = []string{"sys/socket.h", "netinet/in.h", "sys/mount.h"}
+var libcHeaders = []string{"sys/socket.h", "netinet/in.h", "sys/mount.h", "sys/swap.h"}
 
 // libcTarget compiles glibc's headers for x86_64.
 var libcTarget = target{name: "x86_64 (glibc)", dirs: []string{"x86_64-linux-gnu"}, flags: []string{"-m64", "-D_GNU_SOURCE"}, libc: true}
@@ -113,4 +113,13 @@ var families = []family{
 	{`PERF_FLAG_[A-Z0-9_]+|PERF_TYPE_[A-Z0-9_]+`, "perf_event_open flags and types"},
 	{`MEMBARRIER_CMD_[A-Z0-9_]+`, "membarrier commands"},
 	{`LINUX_REBOOT_[A-Z0-9_]+`, "reboot magic and commands"},
+	{`SEEK_[A-Z]+`, "lseek whence"},
+	{`STATX_[A-Z0-9_]+`, "statx mask and attributes"},
+	{`S_IF[A-Z]+|S_I[RWX](USR|GRP|OTH)|S_IRWX[UGO]|S_IS(UID|GID|VTX)`, "file types and mode bits"},
+	{`RENAME_[A-Z0-9_]+`, "renameat2 flags"},
+	{`LOCK_[A-Z]+`, "flock operations"},
+	{`SWAP_FLAG_[A-Z0-9_]+`, "swapon flags"},
+	{`ARCH_[A-Z0-9_]+`, "arch_prctl options (x86)"},
+	{`CLOCK_[A-Z0-9_]+`, "clock ids"},
+	{`MODULE_INIT_[A-Z0-9_]+`, "finit_module flags"},
 }

@@ -198,7 +198,7 @@ func genSyscalls(c *cc, head, kver string) ([]byte, error) {
 	var tables, aliases bytes.Buffer
 	for _, t := range targets {
 		h := syscallHeader
-		ms, err := c.macros(t, []string{h})
+		ms, _, err := c.preprocess(t, []string{h})
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +267,7 @@ var errnoRE = regexp.MustCompile(`^E[A-Z0-9]+$`)
 
 func genErrno(c *cc, head string) ([]byte, error) {
 	t := targets[0]
-	ms, err := c.macros(t, []string{"asm/errno.h"})
+	ms, _, err := c.preprocess(t, []string{"asm/errno.h"})
 	if err != nil {
 		return nil, err
 	}
@@ -342,11 +342,10 @@ func familyRE() *regexp.Regexp {
 func constantsFor(c *cc, t target, headers []string, into map[string]uint64) error {
 	fam := familyRE()
 	for _, h := range headers {
-		ms, err := c.macros(t, []string{h})
-		if err != nil {
-			return err
+		if !c.exists(t, h) {
+			continue // an arch-specific header (asm/prctl.h is x86's)
 		}
-		ids, err := c.identifiers(t, []string{h})
+		ms, ids, err := c.preprocess(t, []string{h})
 		if err != nil {
 			return err
 		}
