@@ -217,16 +217,24 @@ func (b *Builder) Assemble() ([]Instruction, error) {
 	}
 
 	// tramp[i] bit 0: the true branch of item i goes through a trampoline
-	// placed right after it; bit 1: the false branch does. A trampoline is
-	// only ever added, and only when the distance exceeds the 8-bit reach,
-	// so the fixpoint below terminates after at most 2n rounds.
+	// placed right after it; bit 1: the false branch does (both branches to
+	// one label share one). A trampoline is only ever added, and only when
+	// the distance exceeds the 8-bit reach, so the fixpoint below
+	// terminates after at most 2n rounds.
 	tramp := make([]uint8, n)
 	pos := make([]int, n+1) // final index of each item; pos[n] = length
+	count := func(i int) int {
+		t := tramp[i]
+		if t == 3 && b.items[i].jt == b.items[i].jf {
+			return 1
+		}
+		return int(t&1) + int(t>>1&1)
+	}
 	for {
 		p := 0
 		for i := range b.items {
 			pos[i] = p
-			p += 1 + trampCount(tramp[i])
+			p += 1 + count(i)
 		}
 		pos[n] = p
 		changed := false
@@ -253,41 +261,50 @@ func (b *Builder) Assemble() ([]Instruction, error) {
 		return nil, fmt.Errorf("bpf builder: program is %d instructions, more than the kernel's limit of %d", total, MaxInstructions)
 	}
 
+	// trampoline to the item at label l, placed at index slot: a copy of
+	// the target when it is a return (one instruction fewer to execute),
+	// else a JA with a 32-bit offset.
+	trampoline := func(l Label, slot int) Instruction {
+		ti := b.labelPos[l.id-1]
+		if t := b.items[ti]; t.kind == itemStmt && IsRet(t.ins) {
+			return t.ins
+		}
+		return Stmt(OpJa, uint32(pos[ti]-slot-1))
+	}
 	prog := make([]Instruction, 0, total)
 	for i, it := range b.items {
+		here := pos[i]
+		ins := it.ins
 		switch it.kind {
 		case itemStmt:
-			prog = append(prog, it.ins)
+			prog = append(prog, ins)
 		case itemJump:
-			target := pos[b.labelPos[it.jt.id-1]]
-			ins := it.ins
-			ins.K = uint32(target - pos[i] - 1)
+			ins.K = uint32(pos[b.labelPos[it.jt.id-1]] - here - 1)
 			prog = append(prog, ins)
 		case itemCond:
-			t := pos[b.labelPos[it.jt.id-1]]
-			f := pos[b.labelPos[it.jf.id-1]]
-			here := pos[i]
-			ins := it.ins
-			var tail []Instruction
+			ins.Jt = uint8(pos[b.labelPos[it.jt.id-1]] - here - 1)
+			ins.Jf = uint8(pos[b.labelPos[it.jf.id-1]] - here - 1)
 			slot := here + 1
+			var tail [2]Instruction
+			nt := 0
 			if tramp[i]&1 != 0 {
 				ins.Jt = uint8(slot - here - 1)
-				tail = append(tail, Stmt(OpJa, uint32(t-slot-1)))
+				tail[nt] = trampoline(it.jt, slot)
+				nt++
 				slot++
-			} else {
-				ins.Jt = uint8(t - here - 1)
 			}
 			if tramp[i]&2 != 0 {
-				ins.Jf = uint8(slot - here - 1)
-				tail = append(tail, Stmt(OpJa, uint32(f-slot-1)))
-			} else {
-				ins.Jf = uint8(f - here - 1)
+				if tramp[i]&1 != 0 && it.jf == it.jt {
+					ins.Jf = ins.Jt
+				} else {
+					ins.Jf = uint8(slot - here - 1)
+					tail[nt] = trampoline(it.jf, slot)
+					nt++
+				}
 			}
 			prog = append(prog, ins)
-			prog = append(prog, tail...)
+			prog = append(prog, tail[:nt]...)
 		}
 	}
 	return prog, nil
 }
-
-func trampCount(t uint8) int { return int(t&1) + int(t>>1&1) }

@@ -84,3 +84,112 @@ func TestBuilderContract(t *testing.T) {
 		}
 	}
 }
+
+// runItems interprets the builder's items directly, following labels: the
+// reference Assemble's offsets and trampolines must preserve.
+func runItems(b *Builder, d SeccompData) uint32 {
+	var a, x uint32
+	for i := 0; i < len(b.items); {
+		it := b.items[i]
+		switch it.kind {
+		case itemJump:
+			i = b.labelPos[it.jt.id-1]
+			continue
+		case itemCond:
+			one := []Instruction{Jump(it.ins.Op, it.ins.K, 0, 1), Stmt(OpRetK, 1), Stmt(OpRetK, 0)}
+			// evaluate the condition with the emulator on the current A, X
+			pre := []Instruction{Stmt(OpLdImm, x), Stmt(OpTax, 0), Stmt(OpLdImm, a)}
+			r, err := Run(append(pre, one...), d)
+			if err != nil {
+				panic(err)
+			}
+			if r == 1 {
+				i = b.labelPos[it.jt.id-1]
+			} else {
+				i = b.labelPos[it.jf.id-1]
+			}
+			continue
+		}
+		if IsRet(it.ins) {
+			if it.ins.Op == OpRetA {
+				return a
+			}
+			return it.ins.K
+		}
+		// straight-line: run it alone with the current A, X
+		pre := []Instruction{Stmt(OpLdImm, x), Stmt(OpTax, 0), Stmt(OpLdImm, a), it.ins, Stmt(OpStx, 0), Stmt(OpSt, 1), Stmt(OpLdMem, 0), Stmt(OpRetA, 0)}
+		xv, _ := Run(pre, d)
+		pre[len(pre)-2] = Stmt(OpLdMem, 1)
+		av, _ := Run(pre, d)
+		a, x = av, xv
+		i++
+	}
+	panic("fell off the end")
+}
+
+// TestBuilderRandom assembles random label-structured programs, many with
+// jumps far beyond 255 instructions, and checks each assembled program is
+// valid and decides exactly like the label-level reference, with and
+// without trampolines.
+func TestBuilderRandom(t *testing.T) {
+	g := newGen(7)
+	tramps := 0
+	for iter := 0; iter < 300; iter++ {
+		b := NewBuilder()
+		nblocks := 2 + g.r.IntN(12)
+		labels := make([]Label, nblocks)
+		for i := range labels {
+			labels[i] = b.NewLabel()
+		}
+		later := func(i int) Label { return labels[i+1+g.r.IntN(nblocks-i-1)] }
+		for i := 0; i < nblocks; i++ {
+			b.Place(labels[i])
+			if i == nblocks-1 {
+				b.RetK(uint32(1000 + i))
+				break
+			}
+			// padding, sometimes long enough to force trampolines
+			pad := g.r.IntN(4)
+			if g.r.IntN(3) == 0 {
+				pad = 100 + g.r.IntN(300)
+			}
+			for range pad {
+				b.ALU(ALUAdd, 1)
+			}
+			b.LoadAbs(g.loadOffset(true))
+			for range g.r.IntN(3) {
+				b.JumpIf(condRef[g.r.IntN(len(condRef))].c, g.u32(), later(i), later(i))
+				next := b.NewLabel()
+				b.JumpIf(condRef[g.r.IntN(len(condRef))].c, g.u32(), later(i), next)
+				b.Place(next)
+			}
+			switch g.r.IntN(3) {
+			case 0:
+				b.RetK(uint32(1000 + i))
+			case 1:
+				b.RetA()
+			default:
+				b.Jump(later(i))
+			}
+		}
+		prog, err := b.Assemble()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Validate(prog); err != nil {
+			t.Fatalf("assembled program invalid: %v", err)
+		}
+		if len(prog) > b.Len() {
+			tramps++
+		}
+		for range 50 {
+			d := g.data(auditArchForTests)
+			want := runItems(b, d)
+			got, err := Run(prog, d)
+			if err != nil || got != want {
+				t.Fatalf("iteration %d: assembled program returns %#x, %v; labels say %#x", iter, got, err, want)
+			}
+		}
+	}
+	t.Logf("%d of 300 programs needed trampolines", tramps)
+}
