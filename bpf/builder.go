@@ -32,7 +32,8 @@ type item struct {
 // label stands for the next instruction emitted after it is placed. Jumps
 // name labels, never offsets. Assemble resolves them, inserting trampolines
 // (unconditional jumps with 32-bit offsets) where a conditional jump's
-// target is farther than its 8-bit offset reaches.
+// target is farther than its 8-bit offset reaches, and dropping jumps to
+// the very next instruction.
 //
 // Contract (checked by Assemble): classic BPF jumps only forward, so every
 // label is placed after every jump to it; every label used is placed, at most
@@ -223,7 +224,12 @@ func (b *Builder) Assemble() ([]Instruction, error) {
 	// terminates after at most 2n rounds.
 	tramp := make([]uint8, n)
 	pos := make([]int, n+1) // final index of each item; pos[n] = length
+	// size of item i's trampolines; -1 for an unconditional jump to the
+	// very next item, which Assemble drops.
 	count := func(i int) int {
+		if it := b.items[i]; it.kind == itemJump && b.labelPos[it.jt.id-1] == i+1 {
+			return -1
+		}
 		t := tramp[i]
 		if t == 3 && b.items[i].jt == b.items[i].jf {
 			return 1
@@ -279,6 +285,9 @@ func (b *Builder) Assemble() ([]Instruction, error) {
 		case itemStmt:
 			prog = append(prog, ins)
 		case itemJump:
+			if count(i) < 0 {
+				continue
+			}
 			ins.K = uint32(pos[b.labelPos[it.jt.id-1]] - here - 1)
 			prog = append(prog, ins)
 		case itemCond:
