@@ -24,6 +24,7 @@ import (
 //	spin SECS    busy-loop for SECS seconds of wall-clock time
 //	tree         a child that pauses, a double-forked setsid daemon, then pause;
 //	             prints "ready" once all three exist
+//	bomb         a fork bomb; prints "ready" once it has started
 const workloadC = `
 #include <errno.h>
 #include <stdio.h>
@@ -66,6 +67,11 @@ int main(int argc, char **argv) {
 		volatile unsigned long x = 0;
 		while (now() < end) x++;
 		return 0;
+	}
+	if (!strcmp(argv[1], "bomb")) {
+		if (fork() == 0) for (;;) fork();
+		printf("ready\n");
+		for (;;) fork();
 	}
 	if (!strcmp(argv[1], "tree")) {
 		if (fork() == 0) { pause(); _exit(0); }
@@ -355,55 +361,69 @@ func viewWithout(t *testing.T, hide func(line string) bool) *host {
 	return h
 }
 
-func TestKillTree(t *testing.T) {
+// TestKill kills a process tree (with a double-forked setsid daemon) and a
+// fork bomb by each kill method this machine can offer.
+func TestKill(t *testing.T) {
 	requireRoot(t)
 	w := workload(t)
 	noV2 := func(line string) bool { return strings.Contains(line, " - cgroup2 ") }
-	cases := []struct {
+	methods := []struct {
 		method string
 		host   func(t *testing.T) *host
-		limits Limits
 	}{
-		{killV2, func(*testing.T) *host { return nil }, Limits{}},
-		{killFreeze2, func(*testing.T) *host { return nil }, Limits{}},
-		{killFreezer, func(t *testing.T) *host { return viewWithout(t, noV2) }, Limits{}},
+		{killV2, func(*testing.T) *host { return nil }},
+		{killFreeze2, func(*testing.T) *host { return nil }},
+		{killFreezer, func(t *testing.T) *host { return viewWithout(t, noV2) }},
 		{killSignals, func(t *testing.T) *host {
 			return viewWithout(t, func(l string) bool { return noV2(l) || strings.HasSuffix(l, ",freezer") })
-		}, Limits{Pids: 100}},
+		}},
 	}
-	for _, c := range cases {
-		t.Run(c.method, func(t *testing.T) {
-			g := newTestGroup(t, c.host(t), c.limits)
-			if c.method == killFreeze2 && g.kill == killV2 {
-				g.kill = killFreeze2 // same group, the pre-5.14 method
-			}
-			if g.kill != c.method {
-				t.Skipf("this machine gives kill method %q, not %q", g.kill, c.method)
-			}
-			s := startIn(t, g, w, "tree")
-			if got := s.line(t); got != "ready" {
-				t.Fatalf("workload: %q", got)
-			}
-			pids, err := g.Pids()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(pids) != 3 {
-				t.Fatalf("want the workload, its child and the double-forked daemon, got %v", pids)
-			}
-			if err := g.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			if left, _ := g.Pids(); len(left) != 0 {
-				t.Fatalf("after Kill: %v", left)
-			}
-			s.cmd.Wait()
-			for _, pid := range pids {
-				if st := procState(pid); st != "" && st != "Z" {
-					t.Errorf("pid %d survived Kill (state %s)", pid, st)
+	for _, m := range methods {
+		for _, mode := range []string{"tree", "bomb"} {
+			t.Run(m.method+"/"+mode, func(t *testing.T) {
+				// The pids limit keeps the bomb from hurting the machine, and
+				// gives the signals method a directory to list.
+				g := newTestGroup(t, m.host(t), Limits{Pids: 64})
+				if m.method == killFreeze2 && g.kill == killV2 {
+					g.kill = killFreeze2 // same group, the pre-5.14 method
 				}
-			}
-		})
+				if g.kill != m.method {
+					t.Skipf("this machine gives kill method %q, not %q", g.kill, m.method)
+				}
+				s := startIn(t, g, w, mode)
+				if got := s.line(t); got != "ready" {
+					t.Fatalf("workload: %q", got)
+				}
+				pids, err := g.Pids()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if mode == "tree" && len(pids) != 3 {
+					t.Fatalf("want the workload, its child and the double-forked daemon, got %v", pids)
+				}
+				for deadline := time.Now().Add(5 * time.Second); mode == "bomb" && len(pids) < 60; {
+					if time.Now().After(deadline) {
+						t.Fatalf("the bomb did not fill the group: %d pids", len(pids))
+					}
+					time.Sleep(10 * time.Millisecond)
+					pids, _ = g.Pids()
+				}
+				start := time.Now()
+				if err := g.Kill(); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("killed %d processes in %v", len(pids), time.Since(start))
+				if left, _ := g.Pids(); len(left) != 0 {
+					t.Fatalf("after Kill: %v", left)
+				}
+				s.cmd.Wait()
+				for _, pid := range pids {
+					if st := procState(pid); st != "" && st != "Z" {
+						t.Errorf("pid %d survived Kill (state %s)", pid, st)
+					}
+				}
+			})
+		}
 	}
 }
 

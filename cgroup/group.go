@@ -179,10 +179,11 @@ func limitErr(d *dirPlan, l Limits, what string, err error) error {
 }
 
 // enableControllers turns on d's controllers in the cgroup.subtree_control
-// of the base and of the ringfence parent. In a delegated cgroup that still
+// of the base and of the ringfence parent. When the base is not the real
+// root (a delegated cgroup, or a container's cgroup namespace root) and still
 // holds processes, cgroup v2's no-internal-process rule refuses that with
 // EBUSY; then the supervisor moves itself into a leaf beside the ringfence
-// parent and tries once more.
+// parent and tries once more, which works when it was alone there.
 func (h *host) enableControllers(d *dirPlan, l Limits, parent string) error {
 	want := d.controllers()
 	for _, dir := range []string{d.h.base, parent} {
@@ -198,7 +199,7 @@ func (h *host) enableControllers(d *dirPlan, l Limits, parent string) error {
 			continue
 		}
 		err := writeControl(file, strings.Join(missing, " "))
-		if err != nil && dir == d.h.base && d.h.delegated && isBusy(err) {
+		if err != nil && dir == d.h.base && isBusy(err) {
 			leaf := filepath.Join(dir, supervisorLeaf)
 			if merr := os.Mkdir(leaf, 0o755); merr == nil && h.afterMkdir != nil {
 				h.afterMkdir(leaf, true)
@@ -210,7 +211,7 @@ func (h *host) enableControllers(d *dirPlan, l Limits, parent string) error {
 			}
 			err = writeControl(file, strings.Join(missing, " "))
 			if err != nil && isBusy(err) {
-				return limitErr(d, l, fmt.Sprintf("the delegated cgroup %s holds other processes, so it cannot give controllers to children (cgroup v2's no-internal-process rule): start ringfence alone in its scope", dir), err)
+				return limitErr(d, l, fmt.Sprintf("the cgroup %s holds other processes, so it cannot give controllers to children (cgroup v2's no-internal-process rule): start ringfence alone in its own scope or cgroup", dir), err)
 			}
 		}
 		if err != nil {
