@@ -750,3 +750,49 @@ func TestDelegatedV2(t *testing.T) {
 		t.Errorf("memory limit in a delegation without the memory controller accepted")
 	}
 }
+
+// TestParallelGroups creates, uses and destroys 50 groups at once, as 50
+// parallel sandboxes do, and checks that nothing is left.
+func TestParallelGroups(t *testing.T) {
+	requireRoot(t)
+	before := listRingfence(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g, err := New(UniqueName("rftest-par-"), Limits{MemoryBytes: 32 << 20, Pids: 16, CPUs: 0.5})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer func() {
+				if err := g.Destroy(); err != nil {
+					errs <- err
+				}
+			}()
+			cmd := exec.Command("sleep", "10")
+			if err := cmd.Start(); err != nil {
+				errs <- err
+				return
+			}
+			if err := g.Add(cmd.Process.Pid); err != nil {
+				cmd.Process.Kill()
+				errs <- err
+			}
+			if err := g.Kill(); err != nil {
+				errs <- err
+			}
+			cmd.Wait()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if after := listRingfence(t); strings.Join(after, ",") != strings.Join(before, ",") {
+		t.Errorf("left behind: %v", after)
+	}
+}
