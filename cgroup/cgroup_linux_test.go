@@ -796,3 +796,43 @@ func TestParallelGroups(t *testing.T) {
 		t.Errorf("left behind: %v", after)
 	}
 }
+
+func TestCloneInto(t *testing.T) {
+	requireRoot(t)
+	g := newTestGroup(t, nil, Limits{})
+	dir, ok := g.CloneInto()
+	if !ok {
+		t.Skipf("no single v2 directory on this machine (paths %v)", g.Paths())
+	}
+	fd, err := syscall.Open(dir, syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	cmd := exec.Command("sleep", "100")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("clone3 CLONE_INTO_CGROUP: %v", err)
+	}
+	defer cmd.Wait()
+	pids, err := g.Pids()
+	if err != nil || len(pids) != 1 || pids[0] != cmd.Process.Pid {
+		cmd.Process.Kill()
+		t.Fatalf("Pids %v %v, want [%d]", pids, err, cmd.Process.Pid)
+	}
+	if err := g.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := newTestGroup(t, nil, Limits{Pids: 3}).CloneInto(); ok && findV1(mustHost(t).hierarchies(), "pids") != nil {
+		t.Error("CloneInto ok for a group with a v1 pids directory")
+	}
+}
+
+func mustHost(t *testing.T) *host {
+	t.Helper()
+	h, err := realHost()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}

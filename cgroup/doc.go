@@ -56,6 +56,22 @@
 // through pidfds after checking that the process is still in the group, so a
 // recycled pid is never hit.
 //
+// # Use
+//
+// The runner's sequence:
+//
+//	cgroup.Cleanup("run-")                          // at start-up: empty groups of dead supervisors
+//	g, err := cgroup.New(cgroup.UniqueName("run-"), limits)
+//	// start init blocked on a pipe (or, when g.CloneInto() is ok, start it
+//	// directly inside with SysProcAttr.UseCgroupFD), then:
+//	g.Add(initPid)                                  // before init execs the workload
+//	...                                             // init runs CMD
+//	ev, _ := g.Events(); msg := ev.Explain(limits)  // "memory limit 64 MiB reached (…)"
+//	g.Destroy()                                     // kill what is left, remove the directories
+//
+// Add the init before it unshares its cgroup namespace, so that the
+// namespace is rooted at the sandbox's own group.
+//
 // # Why by hand
 //
 // The usual Go libraries (containerd/cgroups, runc's libcontainer/cgroups)

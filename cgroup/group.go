@@ -257,6 +257,20 @@ func (g *Group) Paths() []string {
 	return out
 }
 
+// CloneInto returns the group's directory when it is a single cgroup v2
+// directory, so that a child can be started in it directly with clone3's
+// CLONE_INTO_CGROUP (os/exec: SysProcAttr.UseCgroupFD with an O_PATH or
+// O_DIRECTORY fd of dir), with no window in which it runs outside. ok is
+// false when the group also has v1 directories (then use Add) or none.
+func (g *Group) CloneInto() (dir string, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.dirs) != 1 || !g.dirs[0].v2 {
+		return "", false
+	}
+	return g.dirs[0].path, true
+}
+
 // Name is the name the group was created with.
 func (g *Group) Name() string { return g.name }
 
