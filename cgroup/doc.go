@@ -25,15 +25,15 @@
 // delegated to us (systemd-run --user --scope -p Delegate=yes). The
 // "ringfence" directory itself is shared by concurrent supervisors and stays.
 //
-// What is written:
+// What is written, per limit:
 //
-//	limit        v2                         v1
-//	MemoryBytes  memory.max, memory.swap.max  memory.limit_in_bytes, memory.memsw.limit_in_bytes
-//	             (=0: no swap)               (= the same value: no swap) or, without swap
-//	                                         accounting, memory.swappiness=0; memory.oom_control=0
-//	                                         (the OOM killer on, so a hog dies instead of hanging)
-//	Pids         pids.max                   pids.max
-//	CPUs         cpu.max "QUOTA 100000"     cpu.cfs_period_us=100000, cpu.cfs_quota_us=QUOTA
+//	MemoryBytes  v2: memory.max=N, memory.swap.max=0 (no swap)
+//	             v1: memory.limit_in_bytes=N, memory.memsw.limit_in_bytes=N (no swap),
+//	                 or memory.swappiness=0 when there is no swap accounting;
+//	                 memory.oom_control=0 (OOM killer on: a hog dies, never hangs)
+//	Pids         v1 and v2: pids.max=N
+//	CPUs         v2: cpu.max="QUOTA 100000"
+//	             v1: cpu.cfs_period_us=100000, cpu.cfs_quota_us=QUOTA
 //
 // # Guarantees
 //
