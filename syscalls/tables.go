@@ -10,11 +10,13 @@ type abiTable struct {
 	names  []string       // every name Number accepts, sorted
 }
 
-var abiTables = map[Arch]*abiTable{}
+// Built by package variable initialisation (not init funcs), so the group
+// expansion, which depends on them, sees them whatever the file order.
+var abiTables, allNames = buildTables()
 
-var allNames []string
-
-func init() {
+func buildTables() (map[Arch]*abiTable, []string) {
+	abiTables := map[Arch]*abiTable{}
+	var allNames []string
 	union := map[string]bool{}
 	for _, a := range Arches {
 		calls := generatedTables[a]
@@ -37,6 +39,7 @@ func init() {
 		allNames = append(allNames, n)
 	}
 	sort.Strings(allNames)
+	return abiTables, allNames
 }
 
 // Number returns the syscall number of name on ABI a. x32 numbers include
