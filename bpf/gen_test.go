@@ -16,6 +16,7 @@ var boundary32 = []uint32{
 type progGen struct {
 	r      *rand.Rand
 	skipNr map[int32]bool // numbers data never returns
+	ipBias bool           // loads favour the instruction pointer
 }
 
 func newGen(seed uint64) *progGen { return &progGen{r: rand.New(rand.NewPCG(seed, 0x5eccc0))} }
@@ -56,6 +57,9 @@ const exitGroupNr = 231
 // dataOffsets are the loadable offsets of seccomp_data; the instruction
 // pointer (8, 12) is left out unless withIP.
 func (g *progGen) loadOffset(withIP bool) uint32 {
+	if withIP && g.ipBias && g.r.IntN(2) == 0 {
+		return OffsetIPLo + 4*uint32(g.r.IntN(2))
+	}
 	for {
 		off := uint32(g.r.IntN(SeccompDataSize/4)) * 4
 		if withIP || (off != OffsetIPLo && off != OffsetIPHi) {

@@ -504,3 +504,119 @@ func TestALUAndJumpsAgreeWithKernel(t *testing.T) {
 	}
 	t.Logf("%d programs, %d results compared, %d disagreements", len(progs), checked, bad)
 }
+
+// ipProbe returns ERRNO(bits s..s+11 of the low (args[0] == 0) or high
+// half of seccomp_data.instruction_pointer), s = args[1].lo.
+func ipProbe(t *testing.T) []Instruction {
+	b := NewBuilder()
+	exit, body, lo, hi, expose := b.NewLabel(), b.NewLabel(), b.NewLabel(), b.NewLabel(), b.NewLabel()
+	b.LoadAbs(OffsetNr)
+	b.JumpIf(JEq, exitGroupNr, exit, body)
+	b.Place(exit)
+	b.RetK(retAllow)
+	b.Place(body)
+	b.LoadAbs(ArgLow(1))
+	b.TAX()
+	b.LoadAbs(ArgLow(0))
+	b.JumpIf(JEq, 0, lo, hi)
+	b.Place(lo)
+	b.LoadAbs(OffsetIPLo)
+	b.Jump(expose)
+	b.Place(hi)
+	b.LoadAbs(OffsetIPHi)
+	b.Place(expose)
+	b.ALUX(ALURsh)
+	b.ALU(ALUAnd, maxErrnoData)
+	b.ALU(ALUOr, retErrno)
+	b.RetA()
+	prog, err := b.Assemble()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prog
+}
+
+// TestEmulatorAgreesWithKernelIP is TestEmulatorAgreesWithKernel for
+// programs that read seccomp_data.instruction_pointer. Every call of the
+// helper's children goes through the same syscall instruction, so the
+// pointer is one value per helper run: a probe filter, installed first in
+// the same run, reads it out 12 bits at a time, and the emulator then runs
+// with it. A kill-thread verdict may now come at any call; the child's
+// death must then fall exactly on a call the emulator says kill-thread for.
+func TestEmulatorAgreesWithKernelIP(t *testing.T) {
+	nprogs, ncalls := 500, 32
+	if os.Getenv("RINGFENCE_LONG") != "" {
+		nprogs = 5000
+	}
+	g := newGen(8)
+	g.skipNr = seccompBypass(t)
+	g.ipBias = true
+	progs := [][]Instruction{ipProbe(t)}
+	var probeCalls []kernelCall
+	for half := uint64(0); half < 2; half++ {
+		for _, shift := range []uint64{0, 12, 20} {
+			probeCalls = append(probeCalls, kernelCall{nr: 39, args: [6]uint64{half, shift}})
+		}
+	}
+	calls := [][]kernelCall{probeCalls}
+	readsIP := 0
+	for range nprogs {
+		p := append(append([]Instruction(nil), exitGroupPrefix...), g.safeProgram(30, true)...)
+		for _, ins := range p {
+			if ins.Op == OpLdAbsW && (ins.K == OffsetIPLo || ins.K == OffsetIPHi) {
+				readsIP++
+				break
+			}
+		}
+		progs = append(progs, p)
+		var cs []kernelCall
+		for range ncalls {
+			d := g.data(auditArchX8664)
+			cs = append(cs, kernelCall{nr: d.Nr, args: d.Args})
+		}
+		calls = append(calls, cs)
+	}
+	res := runHelper(t, progs, calls)
+	probe := res[0]
+	if probe.install != 0 || len(probe.results) != 6 {
+		t.Fatalf("ip probe: install errno %d, %d results, signal %d", probe.install, len(probe.results), probe.signal)
+	}
+	var halves [2]uint32
+	for h := range 2 {
+		r := probe.results[3*h:]
+		halves[h] = uint32(-r[0]) | uint32(-r[1])<<12 | uint32(-r[2])<<20
+	}
+	ip := uint64(halves[1])<<32 | uint64(halves[0])
+	t.Logf("instruction pointer of the helper's syscalls: %#x", ip)
+	checked, kills, bad := 0, 0, 0
+	for i := 1; i < len(progs); i++ {
+		r := res[i]
+		if r.install != 0 {
+			t.Fatalf("program %d refused: errno %d", i, r.install)
+		}
+		for j, c := range calls[i] {
+			d := SeccompData{Nr: c.nr, Arch: auditArchX8664, InstructionPointer: ip, Args: c.args}
+			w, err := Run(progs[i], d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if j == len(r.results) {
+				// the child died here, or ran all calls and exited
+				if w != 0 || r.signal != int32(syscall.SIGSYS) {
+					bad++
+					t.Errorf("program %d call %d: child ended (signal %d) where the emulator says %#x", i, j, r.signal, w)
+				}
+				kills++
+				break
+			}
+			checked++
+			if w == 0 || r.results[j] != -int64(min(w&0xffff, maxErrnoData)) {
+				bad++
+				if bad <= 10 {
+					t.Errorf("program %d call %d nr %d: kernel returned %d, emulator verdict %#x\n%s", i, j, c.nr, r.results[j], w, rawListing(progs[i]))
+				}
+			}
+		}
+	}
+	t.Logf("%d programs (%d read the instruction pointer), %d syscalls compared, %d kill-thread verdicts confirmed, %d disagreements", nprogs, readsIP, checked, kills, bad)
+}
