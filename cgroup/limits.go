@@ -144,6 +144,7 @@ type Events struct {
 	OOMKills int64 `json:"oom_kills"`
 	// MemoryMaxHits is how many times usage hit the memory limit (v2
 	// memory.events "max", v1 memory.failcnt); reclaim may have coped.
+	// Recent kernels leave v1's failcnt at 0 (seen on 6.18): use OOMKills.
 	MemoryMaxHits int64 `json:"memory_max_hits"`
 	// PidsMax is how many forks or clones failed because of the pids limit.
 	PidsMax int64 `json:"pids_max"`
