@@ -6,6 +6,70 @@
 // The tables are generated (see gen/ and zz_generated_*.go) from the kernel
 // UAPI headers shipped in Debian's linux-libc-dev packages; nothing in them is
 // typed by hand.
+//
+// # Syscall tables
+//
+// Number, Name, Table, Names, MaxNumber, AllNames and Known look syscalls up
+// per ABI (Arch). The inputs are pinned in gen/inputs.txt (Debian trixie's
+// linux-libc-dev, which carries every architecture's asm/ headers, and
+// libc6-dev); gen/fetch.sh downloads exactly those .debs and checks their
+// sha256, and `go generate ./syscalls` rewrites the zz_generated_*.go files.
+// A normal build needs neither network nor headers. HeaderVersion names the
+// kernel version of the headers.
+//
+// The generator does not parse C. It asks the host gcc: `gcc -E -dD` lists the
+// macros an ABI's headers define, and a C file whose array initialisers are
+// those macros, compiled with -S (never linked or run), shows the folded
+// values in the assembly. So __X32_SYSCALL_BIT + 512, _IOW('T', 1, int),
+// enumerators and sizeof(long) on 32-bit ABIs come out exactly as a C
+// compiler for that ABI computes them. x32 numbers keep X32SyscallBit; ARM's
+// private calls (breakpoint, cacheflush, usr26, usr32, set_tls, get_tls) are
+// 0x0f0000 + n; arm's sync_file_range2 is an alias of arm_sync_file_range,
+// which Number accepts and Name and Table do not return.
+//
+// # Errno values
+//
+// ErrnoName, ErrnoValue and ErrnoNames come from asm-generic/errno*.h, which
+// all supported ABIs share. Aliases (EWOULDBLOCK, EDEADLOCK, glibc's ENOTSUP)
+// resolve; ErrnoName returns the primary name.
+//
+// # Constants
+//
+// Constant returns the x86_64 value of a symbolic constant from the families
+// listed in gen/data.go (AF_, SOCK_, IPPROTO_, CLONE_, PR_, PROT_, MAP_, O_,
+// AT_, F_, TIOC/TC/FIO/SIOC ioctls, SIG, PER_ and personality flags, MS_,
+// MADV_, SECCOMP_, KEYCTL_, FUTEX_, NETLINK_, SOL_/SO_, CAP_, RLIMIT_, EFD_,
+// GRND_, UFFD_, PTRACE_, IORING_, and more). Policies compile for the native
+// ABI's values; ConstantFor gives another ABI's, which differ for the O_*
+// open flags (O_DIRECTORY, O_NOFOLLOW, O_DIRECT, O_LARGEFILE on arm and
+// aarch64), ioctl numbers and limits that depend on sizeof(long), 32-bit
+// F_GETLK64 and the like, and arch-only names (MAP_32BIT, ARCH_*). AF_*,
+// SOCK_*, SOL_*, MSG_* and SHUT_* come from glibc's headers (the kernel keeps
+// them out of its UAPI) and are the same on every supported ABI.
+//
+// Negative C values are stored as their 64-bit two's complement: AT_FDCWD
+// (-100) is 0xffffffffffffff9c. For an int argument (ArgKind.Width32) a
+// policy compares the low 32 bits, 0xffffff9c, which is what the kernel
+// reads. 32-bit ABIs evaluate unsigned long as 32 bits (RLIM_INFINITY is
+// 0xffffffff on arm) and time_t as the classic 32-bit one for the
+// SO_TIMESTAMP*/SIOCGSTAMP* values.
+//
+// # Argument specs and groups (hand-written data)
+//
+// Args, ArgsFor and ArgIndex describe the arguments of the syscalls policies
+// filter by argument: name, C kind (what seccomp must compare: 32 or 64 bits)
+// and the constant prefixes each takes. The UAPI has no machine-readable
+// prototypes, so args.txt was written by hand from the kernel's
+// SYSCALL_DEFINE prototypes and the man pages; kinds follow the type the
+// kernel reads. Args lists clone in x86_64 order (flags, stack, parent_tid,
+// child_tid, tls); ArgsFor swaps the last two on i386, arm, aarch64 and
+// riscv64 (CONFIG_CLONE_BACKWARDS).
+//
+// Group, GroupNames, GroupDescription and GroupIncludes give syscall groups
+// after systemd's SystemCallFilter= sets (@system-service, @privileged,
+// ...), written by hand in groups.txt from systemd's documented sets; groups
+// include groups and are expanded to the calls some table knows.
+// docs/groups.md lists them and a test keeps it current.
 package syscalls
 
 import (
