@@ -381,6 +381,30 @@ func seccompBypass(t *testing.T) map[int32]bool {
 	return bypass
 }
 
+// kernelTestBuilder starts a directed kernel test program: exit_group
+// passes, then X = args[1].lo and A = args[0].lo.
+func kernelTestBuilder() *Builder {
+	b := NewBuilder()
+	exit, body := b.NewLabel(), b.NewLabel()
+	b.LoadAbs(OffsetNr)
+	b.JumpIf(JEq, exitGroupNr, exit, body)
+	b.Place(exit)
+	b.RetK(retAllow)
+	b.Place(body)
+	b.LoadAbs(ArgLow(1))
+	b.TAX()
+	b.LoadAbs(ArgLow(0))
+	return b
+}
+
+// returnBitsOfA returns ERRNO(bits X..X+11 of A).
+func returnBitsOfA(b *Builder) {
+	b.ALUX(ALURsh)
+	b.ALU(ALUAnd, maxErrnoData)
+	b.ALU(ALUOr, retErrno)
+	b.RetA()
+}
+
 // exposeA ends a kernel test program: it returns ERRNO(bits s..s+11 of A)
 // where s is args[2].lo, so three calls reveal all 32 bits of A.
 func exposeA(b *Builder) {
@@ -388,10 +412,7 @@ func exposeA(b *Builder) {
 	b.LoadAbs(ArgLow(2))
 	b.TAX()
 	b.LoadMem(0)
-	b.ALUX(ALURsh)
-	b.ALU(ALUAnd, maxErrnoData)
-	b.ALU(ALUOr, retErrno)
-	b.RetA()
+	returnBitsOfA(b)
 }
 
 // TestALUAndJumpsAgreeWithKernel runs every ALU operation and jump
@@ -402,16 +423,7 @@ func TestALUAndJumpsAgreeWithKernel(t *testing.T) {
 	var calls [][]kernelCall
 	var want [][]uint32
 	add := func(build func(b *Builder), useX bool, op ALUOp) {
-		b := NewBuilder()
-		exit, body := b.NewLabel(), b.NewLabel()
-		b.LoadAbs(OffsetNr)
-		b.JumpIf(JEq, exitGroupNr, exit, body)
-		b.Place(exit)
-		b.RetK(retAllow)
-		b.Place(body)
-		b.LoadAbs(ArgLow(1))
-		b.TAX()
-		b.LoadAbs(ArgLow(0))
+		b := kernelTestBuilder()
 		build(b)
 		prog, err := b.Assemble()
 		if err != nil {
@@ -508,16 +520,8 @@ func TestALUAndJumpsAgreeWithKernel(t *testing.T) {
 // ipProbe returns ERRNO(bits s..s+11 of the low (args[0] == 0) or high
 // half of seccomp_data.instruction_pointer), s = args[1].lo.
 func ipProbe(t *testing.T) []Instruction {
-	b := NewBuilder()
-	exit, body, lo, hi, expose := b.NewLabel(), b.NewLabel(), b.NewLabel(), b.NewLabel(), b.NewLabel()
-	b.LoadAbs(OffsetNr)
-	b.JumpIf(JEq, exitGroupNr, exit, body)
-	b.Place(exit)
-	b.RetK(retAllow)
-	b.Place(body)
-	b.LoadAbs(ArgLow(1))
-	b.TAX()
-	b.LoadAbs(ArgLow(0))
+	b := kernelTestBuilder()
+	lo, hi, expose := b.NewLabel(), b.NewLabel(), b.NewLabel()
 	b.JumpIf(JEq, 0, lo, hi)
 	b.Place(lo)
 	b.LoadAbs(OffsetIPLo)
@@ -525,10 +529,7 @@ func ipProbe(t *testing.T) []Instruction {
 	b.Place(hi)
 	b.LoadAbs(OffsetIPHi)
 	b.Place(expose)
-	b.ALUX(ALURsh)
-	b.ALU(ALUAnd, maxErrnoData)
-	b.ALU(ALUOr, retErrno)
-	b.RetA()
+	returnBitsOfA(b)
 	prog, err := b.Assemble()
 	if err != nil {
 		t.Fatal(err)
