@@ -15,7 +15,9 @@
 // them. Classic BPF jumps only forward; conditional jumps carry 8-bit
 // offsets (0..255), so when a target is farther Assemble inserts a
 // trampoline, an unconditional JA with a 32-bit offset, right after the
-// jump. The contract code generators follow, which Assemble checks: every
+// jump (or, when the target is a return, a copy of it: same size, one
+// instruction fewer to run). Jumps to the very next instruction are
+// dropped. The contract code generators follow, which Assemble checks: every
 // block ends in a jump or a return (nothing falls off the end), every
 // label jumped to is placed exactly once, after the jump, and before an
 // instruction. The label and trampoline logic is ours because
@@ -32,6 +34,27 @@
 // Run and RunCounted execute a program on a SeccompData with the kernel's
 // semantics (see Run), allocation-free, for differential tests and for
 // counting the instructions a syscall costs.
+//
+// # Disassembler
+//
+// Disassemble prints one line per instruction in the style of libseccomp's
+// scmp_bpf_disasm and seccomp-tools: a bpf_asm mnemonic, then C-like code
+// with absolute jump targets and seccomp_data field names. Syscall,
+// architecture and action names come from callbacks (DisasmOptions),
+// because the tables and action types live in packages above this one; a
+// syscall number is named only where every path to it compared the
+// architecture equal to one ABI.
+//
+// # How it is tested
+//
+// Against the running kernel, each filter installed in its own forked child
+// of a small C helper (testdata/seccomp_helper.c): Validate must accept
+// exactly the programs seccomp(2) accepts (edge cases, all 256 one-byte
+// opcodes, random and mutated programs), and for random valid programs
+// whose returns are all rewritten to ERRNO(tag), the errno of raw syscalls
+// with random numbers and arguments must be the emulator's verdict. Every
+// ALU operation and jump condition is also checked against Go's arithmetic
+// on boundary values.
 package bpf
 
 import (
