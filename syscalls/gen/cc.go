@@ -139,10 +139,11 @@ func includes(headers []string) string {
 }
 
 func (c *cc) run(t target, src string, extra ...string) ([]byte, error) {
-	f := filepath.Join(c.tmp, "in.c")
-	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+	f, err := c.source(src)
+	if err != nil {
 		return nil, err
 	}
+	defer os.Remove(f)
 	cmd := exec.Command("gcc", c.args(t, append(extra, "-o", "-", f)...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -161,7 +162,20 @@ func firstLines(s string, n int) string {
 	return strings.Join(l, "\n")
 }
 
-var errLineRE = regexp.MustCompile(`in\.c:(\d+):\d+: (?:error|note)`)
+// source writes src to a fresh in-*.c file, so calls may run concurrently.
+func (c *cc) source(src string) (string, error) {
+	f, err := os.CreateTemp(c.tmp, "in-*.c")
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.WriteString(src); err != nil {
+		f.Close()
+		return "", err
+	}
+	return f.Name(), f.Close()
+}
+
+var errLineRE = regexp.MustCompile(`in-\d+\.c:(\d+):\d+: (?:error|note)`)
 
 // eval returns the integer values of names after including headers, as
 // 64-bit two's complement (negative ints are sign-extended). Names that do
@@ -181,14 +195,15 @@ func (c *cc) eval(t target, headers []string, names []string) (map[string]uint64
 			fmt.Fprintf(&b, "(unsigned long long)(long long)(%s),\n", n)
 		}
 		b.WriteString("};\n")
-		f := filepath.Join(c.tmp, "in.c")
-		if err := os.WriteFile(f, []byte(b.String()), 0o644); err != nil {
+		f, err := c.source(b.String())
+		if err != nil {
 			return nil, err
 		}
 		cmd := exec.Command("gcc", c.args(t, "-S", "-O0", "-w", "-fno-asynchronous-unwind-tables", "-o", "-", f)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
+		os.Remove(f)
 		if err == nil {
 			vals, perr := parseArray(out, "rf_v", len(live))
 			if perr != nil {

@@ -27,8 +27,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 func main() {
@@ -378,13 +380,17 @@ func constantsFor(c *cc, t target, headers []string, into map[string]uint64) err
 }
 
 func genConstants(c *cc, head string) ([]byte, error) {
+	maps := make([]map[string]uint64, len(targets))
+	err := parallel(len(targets), func(i int) error {
+		maps[i] = map[string]uint64{}
+		return constantsFor(c, targets[i], uapiHeaders, maps[i])
+	})
+	if err != nil {
+		return nil, err
+	}
 	per := map[string]map[string]uint64{}
-	for _, t := range targets {
-		m := map[string]uint64{}
-		if err := constantsFor(c, t, uapiHeaders, m); err != nil {
-			return nil, err
-		}
-		per[t.name] = m
+	for i, t := range targets {
+		per[t.name] = maps[i]
 	}
 	native := per[targets[0].name]
 	uapiNative := map[string]bool{}
@@ -435,6 +441,25 @@ func genConstants(c *cc, head string) ([]byte, error) {
 	b.WriteString("}\n\n")
 	fmt.Fprintf(&b, "// constantAbsent holds, per other ABI, the x86_64 UAPI constants its headers lack.\nvar constantAbsent = map[Arch][]string{\n%s}\n", absent.String())
 	return b.Bytes(), nil
+}
+
+// parallel runs f(0..n-1) on as many goroutines as there are CPUs and
+// returns the first error (by index).
+func parallel(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, runtime.NumCPU())
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			errs[i] = f(i)
+			<-sem
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // nrLit spells a syscall number: decimal, with the x32 bit or the ARM private
