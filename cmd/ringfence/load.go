@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ringfence/ringfence/oci"
+	"github.com/ringfence/ringfence/policy"
+	"github.com/ringfence/ringfence/seccomp"
+)
+
+// loadPolicy reads a ringfence policy file, an OCI/Docker JSON profile, or
+// the name of a built-in policy, into the IR.
+func loadPolicy(cmd *cobra.Command, arg string) (*seccomp.Policy, error) {
+	data, err := os.ReadFile(arg)
+	if err != nil {
+		if os.IsNotExist(err) {
+			if p, berr := policy.Builtin(arg); berr == nil {
+				return p, nil
+			}
+		}
+		return nil, withCode(exitUsage, fmt.Errorf("policy %s: %w (built-in policies: %v)", arg, err, policy.BuiltinNames()))
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		caps, _ := cmd.Flags().GetStringSlice("caps")
+		kernel, _ := cmd.Flags().GetString("kernel")
+		p, warnings, err := oci.Import(data, oci.ImportOptions{Caps: caps, KernelVersion: kernel, Filename: arg})
+		for _, w := range warnings {
+			fmt.Fprintln(cmd.ErrOrStderr(), w)
+		}
+		if err != nil {
+			return nil, withCode(exitUsage, fmt.Errorf("%s: %w", arg, err))
+		}
+		return p, nil
+	}
+	p, err := policy.Load(arg, policy.LoadOptions{})
+	if err != nil {
+		return nil, withCode(exitUsage, err)
+	}
+	return p, nil
+}
+
+// compilePolicy loads and compiles in one step.
+func compilePolicy(cmd *cobra.Command, arg string) (*seccomp.Policy, *seccomp.Program, error) {
+	p, err := loadPolicy(cmd, arg)
+	if err != nil {
+		return nil, nil, err
+	}
+	prog, err := seccomp.Compile(p, seccomp.Options{})
+	if err != nil {
+		return nil, nil, withCode(exitUsage, fmt.Errorf("%s: %w", arg, err))
+	}
+	return p, prog, nil
+}
