@@ -3,12 +3,10 @@ package syscalls
 import (
 	"bufio"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -93,15 +91,10 @@ func xsysDiffers(a Arch, name string) bool {
 // independent check of the evaluation (sizeof in ioctl numbers, enums,
 // negative values, per-arch O_* flags).
 func TestConstantsAgreeWithXSys(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/sys").Output()
-	if err != nil {
-		t.Fatalf("go list golang.org/x/sys: %v (run go mod download)", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "unix")
+	dir := xsysUnixDir(t)
 	common := parseZerrors(t, filepath.Join(dir, "zerrors_linux.go"))
-	goarch := map[Arch]string{ArchX86_64: "amd64", ArchI386: "386", ArchAArch64: "arm64", ArchARM: "arm", ArchRISCV64: "riscv64"}
 	for _, a := range Arches {
-		ga, ok := goarch[a]
+		ga, ok := xsysGOARCH[a]
 		if !ok {
 			continue // x/sys has no x32 port
 		}

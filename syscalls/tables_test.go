@@ -173,3 +173,35 @@ func TestErrno(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkNumber(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, ok := Number(ArchX86_64, "openat"); !ok {
+			b.Fatal("openat")
+		}
+	}
+}
+
+func BenchmarkName(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, ok := Name(ArchX86_64, 257); !ok {
+			b.Fatal("257")
+		}
+	}
+}
+
+func BenchmarkConstantFor(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, ok := ConstantFor(ArchAArch64, "O_DIRECTORY"); !ok {
+			b.Fatal("O_DIRECTORY")
+		}
+	}
+}
+
+func BenchmarkGroup(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, ok := Group("@system-service"); !ok {
+			b.Fatal("@system-service")
+		}
+	}
+}
