@@ -1,53 +1,41 @@
 package seccomp
 
 import (
-	"strings"
-
 	"github.com/ringfence/ringfence/bpf"
 	"github.com/ringfence/ringfence/syscalls"
 )
 
-// DisasmOptions names syscalls, architectures and return actions in
-// bpf.Disassemble listings.
-func DisasmOptions() bpf.DisasmOptions {
+// NameOptions names syscall numbers (per ABI, x32 numbers under
+// AUDIT_ARCH_X86_64 included), architectures and return values for
+// bpf.Disassemble.
+func NameOptions() bpf.DisasmOptions {
 	return bpf.DisasmOptions{
-		SyscallName: syscallName,
-		ArchName:    archName,
-		RetName:     func(ret uint32) string { return strings.ToUpper(ActionFromRet(ret).String()) },
+		SyscallName: func(audit, nr uint32) (string, bool) {
+			for _, a := range syscalls.Arches {
+				if a.AuditArch() != audit {
+					continue
+				}
+				if _, ok := ResolveABI([]syscalls.Arch{a}, audit, int32(nr)); !ok { // x32 numbers carry bit 30
+					continue
+				}
+				if nr > 1<<31-1 {
+					return "", false
+				}
+				return syscalls.Name(a, int(nr))
+			}
+			return "", false
+		},
+		ArchName: func(audit uint32) (string, bool) {
+			for _, a := range syscalls.Arches {
+				if a.AuditArch() == audit && a != syscalls.ArchX32 {
+					return a.String(), true
+				}
+			}
+			return "", false
+		},
+		RetName: func(ret uint32) string { return ActionFromRet(ret).String() },
 	}
 }
 
-// ABIOf maps an audit arch and syscall number to the ABI the kernel uses.
-func ABIOf(auditArch uint32, nr uint32) (syscalls.Arch, bool) {
-	if auditArch == syscalls.AuditArchX86_64 {
-		if nr&syscalls.X32SyscallBit != 0 {
-			return syscalls.ArchX32, true
-		}
-		return syscalls.ArchX86_64, true
-	}
-	for _, a := range syscalls.Arches {
-		if a.AuditArch() == auditArch {
-			return a, true
-		}
-	}
-	return syscalls.ArchInvalid, false
-}
-
-func syscallName(auditArch uint32, nr uint32) (string, bool) {
-	abi, ok := ABIOf(auditArch, nr)
-	if !ok {
-		return "", false
-	}
-	return syscalls.Name(abi, int(nr))
-}
-
-func archName(auditArch uint32) (string, bool) {
-	if auditArch == syscalls.AuditArchX86_64 {
-		return "x86_64", true
-	}
-	abi, ok := ABIOf(auditArch, 0)
-	if !ok {
-		return "", false
-	}
-	return abi.String(), true
-}
+// Disassemble renders the program with syscall, arch and action names.
+func (p *Program) Disassemble() string { return bpf.Disassemble(p.Instructions, NameOptions()) }

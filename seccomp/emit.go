@@ -222,5 +222,52 @@ func (e *emitter) program(entry target) []bpf.Instruction {
 	for i, ins := range e.rev {
 		out[len(e.rev)-1-i] = ins
 	}
+	return dropUnreachable(out)
+}
+
+// dropUnreachable removes instructions no path reaches (loads that every
+// jump threads past, RET copies that lost their users) and shortens the
+// jumps over them; offsets only shrink, so every jump stays in reach.
+func dropUnreachable(prog []bpf.Instruction) []bpf.Instruction {
+	reached := make([]bool, len(prog))
+	reached[0] = true
+	for pc, ins := range prog {
+		if !reached[pc] {
+			continue
+		}
+		switch {
+		case ins.Op == opRetK:
+		case ins.Op == opJa:
+			reached[pc+1+int(ins.K)] = true
+		case ins.Op&0x07 == bpf.ClassJMP:
+			reached[pc+1+int(ins.Jt)] = true
+			reached[pc+1+int(ins.Jf)] = true
+		default:
+			reached[pc+1] = true
+		}
+	}
+	newIndex := make([]int, len(prog)+1)
+	n := 0
+	for pc := range prog {
+		newIndex[pc] = n
+		if reached[pc] {
+			n++
+		}
+	}
+	newIndex[len(prog)] = n
+	out := make([]bpf.Instruction, 0, n)
+	for pc, ins := range prog {
+		if !reached[pc] {
+			continue
+		}
+		to := func(off int) int { return newIndex[pc+1+off] - newIndex[pc] - 1 }
+		switch {
+		case ins.Op == opJa:
+			ins.K = uint32(to(int(ins.K)))
+		case ins.Op&0x07 == bpf.ClassJMP:
+			ins.Jt, ins.Jf = uint8(to(int(ins.Jt))), uint8(to(int(ins.Jf)))
+		}
+		out = append(out, ins)
+	}
 	return out
 }
