@@ -54,7 +54,7 @@ var goldenPolicies = []struct {
 	}, seccomp.Options{}},
 	{"multiarch", &seccomp.Policy{
 		Default: seccomp.KillProcess, Unknown: enosys(),
-		Arches:  []syscalls.Arch{syscalls.ArchX86_64, syscalls.ArchI386, syscalls.ArchX32},
+		Arches: []syscalls.Arch{syscalls.ArchX86_64, syscalls.ArchI386, syscalls.ArchX32},
 		Rules: []seccomp.Rule{
 			{Syscall: "read", Action: seccomp.Allow}, {Syscall: "write", Action: seccomp.Allow},
 			{Syscall: "exit_group", Action: seccomp.Allow},
