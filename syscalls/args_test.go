@@ -131,3 +131,19 @@ func TestArgKindText(t *testing.T) {
 		t.Error("Width32 wrong")
 	}
 }
+
+func FuzzParseArgs(f *testing.F) {
+	f.Add(argsText)
+	f.Add("read: fd fd; buf ptr; count long")
+	f.Fuzz(func(t *testing.T, text string) {
+		tab, err := parseArgs(text)
+		if err != nil {
+			return
+		}
+		for name, specs := range tab {
+			if len(specs) > 6 || name == "" {
+				t.Fatalf("%q: %d args accepted", name, len(specs))
+			}
+		}
+	})
+}

@@ -85,13 +85,16 @@ func parseGroups(text string) (map[string]*group, error) {
 // knows and those none does, both sorted and without duplicates.
 func expandGroup(groups map[string]*group, name string) (known, unknown []string, err error) {
 	seen := map[string]bool{}
+	state := map[string]int{} // 1: being expanded, 2: done
 	var walk func(n string, path []string) error
 	walk = func(n string, path []string) error {
-		for _, p := range path {
-			if p == n {
-				return fmt.Errorf("group cycle %s -> %s", strings.Join(path, " -> "), n)
-			}
+		switch state[n] {
+		case 1:
+			return fmt.Errorf("group cycle %s -> %s", strings.Join(path, " -> "), n)
+		case 2:
+			return nil
 		}
+		state[n] = 1
 		for _, m := range groups[n].members {
 			if strings.HasPrefix(m, "@") {
 				if err := walk(m, append(path, n)); err != nil {
@@ -109,6 +112,7 @@ func expandGroup(groups map[string]*group, name string) (known, unknown []string
 				unknown = append(unknown, m)
 			}
 		}
+		state[n] = 2
 		return nil
 	}
 	if err := walk(name, nil); err != nil {

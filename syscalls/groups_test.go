@@ -142,3 +142,20 @@ func renderGroupsDoc() []byte {
 	}
 	return b.Bytes()
 }
+
+func FuzzParseGroups(f *testing.F) {
+	f.Add(groupsText)
+	f.Add("@a x\n  @b read\n@b y\n  @a")
+	f.Fuzz(func(t *testing.T, text string) {
+		g, err := parseGroups(text)
+		if err != nil {
+			return
+		}
+		for name := range g {
+			known, _, err := expandGroup(g, name)
+			if err == nil && !sort.StringsAreSorted(known) {
+				t.Fatalf("%s: unsorted expansion", name)
+			}
+		}
+	})
+}
