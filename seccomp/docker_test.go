@@ -11,11 +11,15 @@ const dockerProfile = "../../shared/testdata/docker-default-seccomp.json"
 
 func loadDocker(t testing.TB, multiArch bool) *seccomp.Policy {
 	t.Helper()
-	p, err := dockerprofile.Load(dockerProfile, multiArch)
+	p, err := loadDockerErr(multiArch)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func loadDockerErr(multiArch bool) (*seccomp.Policy, error) {
+	return dockerprofile.Load(dockerProfile, multiArch)
 }
 
 // BenchmarkCompileDocker compiles Docker's default profile (x86_64 only, and

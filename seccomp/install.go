@@ -34,13 +34,13 @@ var installFlagNames = []string{"no-tsync", "log", "new-listener", "spec-allow",
 
 func (f InstallFlags) String() string {
 	var parts []string
+	if f&InstallNoTSync == 0 {
+		parts = append(parts, "tsync")
+	}
 	for i, n := range installFlagNames {
 		if f&(1<<i) != 0 {
 			parts = append(parts, n)
 		}
-	}
-	if len(parts) == 0 {
-		return "tsync"
 	}
 	return strings.Join(parts, "|")
 }
