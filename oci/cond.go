@@ -692,6 +692,11 @@ func ociAlternatives(arg uint8, atoms []atom, d domain) ([]specs.LinuxSeccompArg
 			switch {
 			case iv.lo == iv.hi:
 				out = append(out, cmp(specs.OpEqualTo, iv.lo))
+			// LT and GT as Docker writes them, except x <= 0xffffffff:
+			// libseccomp cuts values to 32 bits on i386, x32 and arm, and
+			// LT 2^32 would become LT 0 there.
+			case iv.lo == 0 && iv.hi+1 == 1<<32:
+				out = append(out, cmp(specs.OpLessEqual, iv.hi))
 			case iv.lo == 0:
 				out = append(out, cmp(specs.OpLessThan, iv.hi+1))
 			case iv.hi == max:

@@ -627,35 +627,65 @@ func (in *instance) expr(width32 bool) seccomp.Expr {
 // actions and can both hold: libseccomp's choice between them depends on how
 // it merges them into its tree, ringfence takes the strictest.
 func (im *importer) overlapWarnings(pol *seccomp.Policy) {
-	for i := range pol.Rules {
-		for j := i + 1; j < len(pol.Rules); j++ {
-			a, b := &pol.Rules[i], &pol.Rules[j]
-			if a.Syscall != b.Syscall || a.Action == b.Action {
-				continue
+	type term struct {
+		c    conj
+		rule *seccomp.Rule
+	}
+	// The rules are grouped by syscall name (rulesFor emits them so).
+	for start := 0; start < len(pol.Rules); {
+		end := start
+		for end < len(pol.Rules) && pol.Rules[end].Syscall == pol.Rules[start].Syscall {
+			end++
+		}
+		group := pol.Rules[start:end]
+		start = end
+		if !mixedActions(group) {
+			continue
+		}
+	abis:
+		for _, abi := range im.admitted {
+			d := domainOf(abi)
+			var terms []term
+			for i := range group {
+				r := &group[i]
+				if !ruleAdmits(r, abi) {
+					continue
+				}
+				f, err := toDNF(r.When, false, abi)
+				if err != nil {
+					continue
+				}
+				for _, c := range f {
+					terms = append(terms, term{c, r})
+				}
 			}
-			for _, abi := range im.admitted {
-				if !ruleAdmits(a, abi) || !ruleAdmits(b, abi) {
-					continue
+			budget := 200000
+			for i := range terms {
+				for j := i + 1; j < len(terms); j++ {
+					a, b := terms[i], terms[j]
+					if a.rule.Action == b.rule.Action {
+						continue
+					}
+					if budget--; budget < 0 {
+						continue abis
+					}
+					if _, ok := simplify(append(append(conj{}, a.c...), b.c...), d); ok {
+						im.warnf("", "%s: rules %s (%v) and %s (%v) can both match on %v; libseccomp's outcome then depends on how it merges rules, ringfence applies the stricter action", a.rule.Syscall, a.rule.Source, a.rule.Action, b.rule.Source, b.rule.Action, abi)
+						break abis
+					}
 				}
-				if _, ok := syscalls.Number(abi, a.Syscall); !ok {
-					continue
-				}
-				f, err := toDNF(seccomp.And{orTrue(a.When), orTrue(b.When)}, false, abi)
-				if err == nil && len(f) == 0 {
-					continue
-				}
-				im.warnf("", "%s: rules %s (%v) and %s (%v) can both match on %v; libseccomp's outcome then depends on its rule merging, ringfence applies the stricter action", a.Syscall, a.Source, a.Action, b.Source, b.Action, abi)
-				break
 			}
 		}
 	}
 }
 
-func orTrue(e seccomp.Expr) seccomp.Expr {
-	if e == nil {
-		return seccomp.True{}
+func mixedActions(rs []seccomp.Rule) bool {
+	for i := range rs {
+		if rs[i].Action != rs[0].Action {
+			return true
+		}
 	}
-	return e
+	return false
 }
 
 func ruleAdmits(r *seccomp.Rule, a syscalls.Arch) bool {
