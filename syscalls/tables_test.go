@@ -21,7 +21,10 @@ func TestWellKnownNumbers(t *testing.T) {
 		{ArchARM, "breakpoint", 0x0f0001}, {ArchARM, "usr26", 0x0f0003}, {ArchARM, "usr32", 0x0f0004},
 		{ArchARM, "set_tls", 0x0f0005}, {ArchARM, "get_tls", 0x0f0006},
 		{ArchARM, "arm_sync_file_range", 341}, {ArchARM, "sync_file_range2", 341},
-		{ArchRISCV64, "openat", 56}, {ArchRISCV64, "riscv_flush_icache", 259},
+		{ArchAArch64, "renameat", 38}, {ArchAArch64, "getrlimit", 163}, {ArchAArch64, "newfstatat", 79},
+		{ArchAArch64, "memfd_secret", 447},
+		{ArchRISCV64, "openat", 56}, {ArchRISCV64, "riscv_flush_icache", 259}, {ArchRISCV64, "riscv_hwprobe", 258},
+		{ArchRISCV64, "getrlimit", 163}, {ArchRISCV64, "memfd_secret", 447},
 	} {
 		nr, ok := Number(c.arch, c.name)
 		if !ok || nr != c.nr {
@@ -33,6 +36,7 @@ func TestWellKnownNumbers(t *testing.T) {
 		name string
 	}{
 		{ArchX86_64, "socketcall"}, {ArchAArch64, "open"}, {ArchRISCV64, "fork"}, {ArchX86_64, "cacheflush"},
+		{ArchRISCV64, "renameat"}, {ArchAArch64, "riscv_hwprobe"}, {ArchX32, "rt_sigaction_64"},
 		{ArchI386, "nosuchcall"}, {ArchInvalid, "read"}, {Arch(200), "read"},
 	} {
 		if nr, ok := Number(c.arch, c.name); ok {
