@@ -117,6 +117,9 @@ func (s *errorSink) addSource(name string, src []byte) {
 }
 
 func (s *errorSink) add(e *Error) *Error {
+	if s.full() {
+		return e // enough to read; the rest would only cost time
+	}
 	if lines, ok := s.sources[e.Pos.File]; ok && e.Pos.Line >= 1 && e.Pos.Line <= len(lines) {
 		e.Line = strings.TrimRight(lines[e.Pos.Line-1], "\r")
 	}
@@ -140,6 +143,9 @@ func (s *errorSink) full() bool { return len(s.list) >= 4*MaxErrors }
 // enough to be a plausible typo: a case-insensitive exact match first, then
 // syscalls.Nearest (edit distance), shared by every ringfence front end.
 func suggest(name string, candidates []string) string {
+	if len(name) > 64 {
+		return "" // no name is that long; not a typo
+	}
 	for _, c := range candidates {
 		if c != name && strings.EqualFold(c, name) {
 			return c

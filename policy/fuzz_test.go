@@ -4,8 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse feeds arbitrary text to the whole front end (parse, resolve,
@@ -21,6 +23,11 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("default errno(EPERM)\nallow openat if flags in O_RDONLY|O_CLOEXEC else errno(EACCES)\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
+		// A hang is a failure too: crash with every goroutine's stack so
+		// the fuzzer keeps the input.
+		debug.SetTraceback("all")
+		watchdog := time.AfterFunc(10*time.Second, func() { panic("policy front end hangs") })
+		defer watchdog.Stop()
 		file, err := Parse("fuzz.policy", src)
 		checkFuzzErr(t, src, err)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ringfence/ringfence/seccomp"
 	"github.com/ringfence/ringfence/syscalls"
@@ -269,6 +270,9 @@ func (r *resolver) shape(e Expr) defKind {
 		}
 		return defConst
 	case *Binary:
+		if e.Op == OpBitAnd && !r.constOnly(e) {
+			return defCond // `flags & O_CLOEXEC`: a bit test on an argument
+		}
 		if e.Op == OpBitOr || e.Op == OpBitAnd {
 			return defConst
 		}
@@ -294,14 +298,44 @@ func (r *resolver) shape(e Expr) defKind {
 	return defBad
 }
 
+// constOnly reports whether every name in e is a constant, an errno or a
+// constant define (and not, say, an argument name).
+func (r *resolver) constOnly(e Expr) bool {
+	switch e := e.(type) {
+	case *Number:
+		return true
+	case *Paren:
+		return r.constOnly(e.X)
+	case *Unary:
+		return e.Op != OpNot && r.constOnly(e.X)
+	case *Binary:
+		return (e.Op == OpBitOr || e.Op == OpBitAnd) && r.constOnly(e.X) && r.constOnly(e.Y)
+	case *Ident:
+		if d, ok := r.defines[e.Name]; ok {
+			return r.classify(d) == defConst
+		}
+		_, c := syscalls.Constant(e.Name)
+		_, n := syscalls.ErrnoValue(e.Name)
+		return c || n
+	}
+	return false
+}
+
+// staticNames are the syscall, constant and errno names, for suggestions.
+var staticNames = sync.OnceValue(func() []string {
+	return append(syscalls.AllNames(), staticValueNames()...)
+})
+
+// staticValueNames are the constant and errno names.
+var staticValueNames = sync.OnceValue(func() []string {
+	return append(syscalls.ConstantNames(), syscalls.ErrnoNames()...)
+})
+
 func (r *resolver) allNames() []string {
-	out := syscalls.AllNames()
-	out = append(out, syscalls.ConstantNames()...)
-	out = append(out, syscalls.ErrnoNames()...)
+	out := slices.Clone(staticNames())
 	for n := range r.defines {
 		out = append(out, n)
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -356,6 +390,9 @@ func (r *resolver) group(g *GroupRef) []member {
 // rule lowers one rule statement into IR rules, one per syscall (and per
 // group of ABIs when constants differ between ABIs).
 func (r *resolver) rule(s *RuleStmt) {
+	if r.errs.full() {
+		return
+	}
 	action := r.action(s.Action)
 	var elseAction seccomp.Action
 	if s.Else != nil {
@@ -574,10 +611,22 @@ type condCtx struct {
 	args    []syscalls.ArgSpec
 	abi     syscalls.Arch
 	macros  []string // condition defines being expanded, for cycles
+	nodes   int      // nodes lowered so far, against maxCondNodes
 }
+
+// maxCondNodes bounds a condition after expanding its defines: macros that
+// use each other twice over grow exponentially.
+const maxCondNodes = 10000
 
 // cond lowers a condition expression to the IR.
 func (r *resolver) cond(e Expr, c *condCtx) seccomp.Expr {
+	if c.nodes++; c.nodes > maxCondNodes {
+		if c.nodes == maxCondNodes+1 {
+			r.errs.add(&Error{Pos: e.Pos(), Msg: fmt.Sprintf("condition has more than %d parts once its defines are expanded", maxCondNodes),
+				Expected: "a smaller condition (a seccomp filter holds at most 4096 instructions)"})
+		}
+		return nil
+	}
 	switch e := e.(type) {
 	case *Paren:
 		return r.cond(e.X, c)
@@ -937,14 +986,12 @@ func familyFirst(spec *syscalls.ArgSpec) []string {
 }
 
 func (r *resolver) allValueNames() []string {
-	out := syscalls.ConstantNames()
-	out = append(out, syscalls.ErrnoNames()...)
+	out := slices.Clone(staticValueNames())
 	for n, d := range r.defines {
 		if d.kind == defConst {
 			out = append(out, n)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
