@@ -17,6 +17,9 @@ type DisasmOptions struct {
 	ArchName func(auditArch uint32) (string, bool)
 	// RetName renders the value of a RET K, e.g. "ALLOW" or "ERRNO(EPERM)".
 	RetName func(ret uint32) string
+	// Raw adds each instruction's fields (code, jt, jf, k) in hex, as
+	// seccomp-tools shows them.
+	Raw bool
 }
 
 // what A (or X) is known to hold.
@@ -169,7 +172,11 @@ func Disassemble(prog []Instruction, opts DisasmOptions) string {
 		if next.reached {
 			states[pc+1].merge(next)
 		}
-		fmt.Fprintf(&sb, "%s  %-22s %s\n", idx(pc), mnem, code)
+		if opts.Raw {
+			fmt.Fprintf(&sb, "%s  0x%02x %3d %3d 0x%08x  %-22s %s\n", idx(pc), ins.Op, ins.Jt, ins.Jf, ins.K, mnem, code)
+		} else {
+			fmt.Fprintf(&sb, "%s  %-22s %s\n", idx(pc), mnem, code)
+		}
 	}
 	return sb.String()
 }

@@ -114,7 +114,10 @@ func disasmSample(t *testing.T) []Instruction {
 
 func TestDisassembleGolden(t *testing.T) {
 	prog := disasmSample(t)
-	got := Disassemble(prog, testOpts) + "\n-- without callbacks --\n" + Disassemble(prog, DisasmOptions{})
+	raw := testOpts
+	raw.Raw = true
+	got := Disassemble(prog, testOpts) + "\n-- without callbacks --\n" + Disassemble(prog, DisasmOptions{}) +
+		"\n-- raw --\n" + Disassemble(prog[:12], raw)
 	// invalid programs disassemble too, with the problems marked
 	got += "\n-- invalid --\n" + Disassemble([]Instruction{
 		Stmt(OpLdAbsW, 2), Stmt(0xff, 1), Stmt(ClassLD|SizeB|ModeIND, 0), Stmt(ClassALU|uint16(ALUMod)|SrcK, 3),
