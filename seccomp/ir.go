@@ -24,6 +24,71 @@
 // Argument comparisons follow Cmp: 64-bit by default, both halves compared;
 // Width32 compares only the low half, for C int arguments whose upper half
 // the kernel ignores (and an attacker may fill with garbage).
+//
+// # The compiled program
+//
+// Compile lays the program out as follows; each numbered part only jumps
+// forward into later parts or to a return, and no fragment falls through
+// into code it does not own.
+//
+//  1. Architecture: load seccomp_data.arch, one JEQ per admitted audit arch
+//     (in Policy.Arches order) to that arch's dispatch; any other value
+//     returns BadArch.
+//  2. Dispatch, per audit arch: load seccomp_data.nr; one JEQ per hot
+//     syscall (Options.Hot, learned frequency order); then a binary search
+//     over the whole unsigned 32-bit number space cut into maximal ranges of
+//     consecutive numbers that share a decision (a run of default-action
+//     syscalls and the gaps between them is one range). On
+//     AUDIT_ARCH_X86_64 numbers with bit 30 set belong to x32 and the rest
+//     to x86_64, exactly as ResolveABI says; the half of an ABI that is not
+//     admitted returns BadArch. Numbers no table knows (gaps, numbers past
+//     the table, numbers that are negative as int32) return Unknown when
+//     set, else Default. The search splits by weight, not count (a native
+//     syscall weighs nativeWeight, a companion-ABI syscall or a gap 1), so
+//     native syscalls are reached in fewer comparisons; any range is
+//     reached in O(log n) comparisons.
+//  3. Leaves: a range whose decision does not depend on the arguments is a
+//     jump straight to its RET. Its path loads only arch and nr, never an
+//     argument or the instruction pointer, so the kernel's action cache
+//     (which emulates the filter per syscall number with unknown arguments)
+//     records allowed syscalls as always allowed and skips the filter for
+//     them. A syscall with argument conditions gets a decision procedure:
+//     its rules grouped by action, strictest action first (Decide's
+//     "strictest match wins" as first match), each group a boolean test
+//     that returns its action, then the fallback (Default, or the strictest
+//     unconditional rule). Identical procedures are shared between syscalls.
+//  4. Comparisons: a 64-bit argument is compared high word, then low word;
+//     <, <=, >, >= decide on the high word unless it is equal. Signed order
+//     XORs the sign bit into the high word (Width32: the low word) on both
+//     sides, which turns it into unsigned order. Width32 compares the low
+//     word only. On 32-bit ABIs (i386, arm) the high word is taken as 0, so
+//     its test is decided at compile time and never loaded. Masked equality
+//     tests a single bit with JSET and other masks with ALU AND.
+//
+// The code generator (emit.go) writes the program backwards, so every jump
+// target exists when the jump is written: it reuses the nearest RET with the
+// same value when a conditional jump reaches it (else places a copy), threads
+// jumps past loads of a word the accumulator already holds, inserts "ja"
+// trampolines for targets beyond 255 instructions and finally drops
+// instructions no path reaches. bpf.Builder, with forward labels, is the tool
+// for hand-written programs; the compiler needs distances and accumulator
+// contents at emission time, which only backward emission gives for free.
+//
+// Before code generation each syscall's rule set goes through the optimizer:
+// small pure passes over condition trees and rule sets, in a fixed order
+// whose reasons are written beside the lists (exprPasses and setPasses in
+// simplify.go). Options.NoOptimize turns them (and sharing and threading)
+// off; the differential tests check both forms against Decide.
+//
+// The output is deterministic: the same policy and options give the same
+// bytes. Programs longer than the kernel's 4096 instructions are an error that
+// says by how much and what to change.
+//
+// Not filterable: recent kernels (6.14 and later for uretprobe; uprobe on
+// the 6.18 kernel this was tested on, x86_64 numbers 335 and 336) run these
+// two syscalls without consulting seccomp on the native arch, so that
+// uprobes work in sandboxed processes; a policy cannot deny them. Outside the
+// uprobe trampoline they fail (uretprobe kills the caller with SIGILL).
 package seccomp
 
 import (

@@ -192,9 +192,9 @@ func probeABIs(t *testing.T) (i386, x32 bool) {
 }
 
 // bypassesSeccomp reports syscalls the kernel runs without consulting
-// seccomp: since Linux 6.14, uretprobe (and uprobe, 6.16) on the native
-// arch, which the kernel lets through so uprobes work in sandboxes; called
-// from anywhere but the uprobe trampoline they kill the caller with SIGILL.
+// seccomp (see the package doc): uretprobe and uprobe on the native arch;
+// called from anywhere but the uprobe trampoline, uretprobe kills the
+// caller with SIGILL and uprobe fails with ENXIO.
 func bypassesSeccomp(d bpf.SeccompData) bool {
 	return d.Arch == syscalls.AuditArchX86_64 && (d.Nr == 335 || d.Nr == 336)
 }
