@@ -55,6 +55,21 @@ func seccompHelper(t testing.TB) string {
 	return helperPath
 }
 
+var seccompOnce sync.Once
+var seccompErrno int32
+
+// requireSeccompFilter skips when the kernel cannot install even a
+// one-instruction allow filter (no CONFIG_SECCOMP_FILTER).
+func requireSeccompFilter(t *testing.T) {
+	t.Helper()
+	seccompOnce.Do(func() {
+		seccompErrno = runHelper(t, [][]Instruction{{Stmt(OpRetK, retAllow)}}, nil)[0].install
+	})
+	if seccompErrno != 0 {
+		t.Skipf("kernel lacks seccomp filter mode (CONFIG_SECCOMP_FILTER): installing a one-instruction allow filter fails with errno %d", seccompErrno)
+	}
+}
+
 // kernelCall is one syscall a helper child issues under the filter.
 type kernelCall struct {
 	nr   int32
@@ -208,6 +223,7 @@ func validityCorpus(n int) [][]Instruction {
 // TestValidateAgreesWithKernel: the kernel accepts a program exactly when
 // Validate does.
 func TestValidateAgreesWithKernel(t *testing.T) {
+	requireSeccompFilter(t)
 	n := 10000
 	if os.Getenv("RINGFENCE_LONG") != "" {
 		n = 50000
@@ -260,6 +276,7 @@ var exitGroupPrefix = []Instruction{
 // A division by X == 0 returns 0 (kill-thread): the child must die of
 // SIGSYS exactly at the first call the emulator says so.
 func TestEmulatorAgreesWithKernel(t *testing.T) {
+	requireSeccompFilter(t)
 	nprogs, ncalls := 2000, 64
 	if os.Getenv("RINGFENCE_LONG") != "" {
 		nprogs = 10000
@@ -419,6 +436,7 @@ func exposeA(b *Builder) {
 // condition, with K and X, on boundary values in the kernel, and compares
 // each result (all 32 bits, 12 at a time) with the emulator's.
 func TestALUAndJumpsAgreeWithKernel(t *testing.T) {
+	requireSeccompFilter(t)
 	var progs [][]Instruction
 	var calls [][]kernelCall
 	var want [][]uint32
@@ -545,6 +563,7 @@ func ipProbe(t *testing.T) []Instruction {
 // with it. A kill-thread verdict may now come at any call; the child's
 // death must then fall exactly on a call the emulator says kill-thread for.
 func TestEmulatorAgreesWithKernelIP(t *testing.T) {
+	requireSeccompFilter(t)
 	nprogs, ncalls := 500, 32
 	if os.Getenv("RINGFENCE_LONG") != "" {
 		nprogs = 5000
