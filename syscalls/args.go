@@ -39,7 +39,8 @@ func (k ArgKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil 
 // Width32 reports whether only the low 32 bits of the argument are
 // meaningful (C int, unsigned int, file descriptors): the kernel truncates
 // them, so a policy must compare the low half only or an attacker could set
-// the high half to dodge an equality check.
+// the high half to dodge an equality check. On 32-bit ABIs (i386, arm)
+// every argument is 32 bits wide whatever its kind; see Arch.Is64Bit.
 func (k ArgKind) Width32() bool { return k == ArgInt || k == ArgUint || k == ArgFD }
 
 func mustParseArgs(text string) map[string][]ArgSpec {
