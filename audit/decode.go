@@ -18,42 +18,29 @@ type family struct {
 }
 
 var (
-	familiesOnce sync.Once
-	families     map[string]*family
+	familiesMu sync.Mutex
+	families   = map[string]*family{}
 )
 
-func loadFamilies() {
-	families = map[string]*family{}
+// familyOf returns the constants whose names start with prefix (an exact
+// constant name is its own prefix), built once per prefix.
+func familyOf(prefix string) *family {
+	familiesMu.Lock()
+	defer familiesMu.Unlock()
+	if f, ok := families[prefix]; ok {
+		return f
+	}
+	f := &family{}
 	for _, name := range syscalls.ConstantNames() {
-		v, _ := syscalls.Constant(name)
-		for _, prefix := range prefixesOf(name) {
-			f := families[prefix]
-			if f == nil {
-				f = &family{}
-				families[prefix] = f
-			}
+		if strings.HasPrefix(name, prefix) {
+			v, _ := syscalls.Constant(name)
 			f.names = append(f.names, name)
 			f.values = append(f.values, v)
 		}
 	}
-	for _, f := range families {
-		sort.Sort(byValueDesc{f})
-	}
-}
-
-// prefixesOf lists the prefixes a constant name can be looked up by:
-// "SOCK_CLOEXEC" -> "SOCK_"; "TIOCSTI" -> "TIOC".
-func prefixesOf(name string) []string {
-	var ps []string
-	if i := strings.IndexByte(name, '_'); i > 0 {
-		ps = append(ps, name[:i+1])
-	}
-	for _, p := range []string{"TIOC", "TC", "FIO", "SIOC"} {
-		if strings.HasPrefix(name, p) && !strings.HasPrefix(name, p+"_") {
-			ps = append(ps, p)
-		}
-	}
-	return ps
+	sort.Sort(byValueDesc{f})
+	families[prefix] = f
+	return f
 }
 
 type byValueDesc struct{ f *family }
@@ -74,19 +61,29 @@ func (b byValueDesc) Swap(i, j int) {
 	b.f.values[i], b.f.values[j] = b.f.values[j], b.f.values[i]
 }
 
+// low32 is the family with values cut to 32 bits (negative int constants
+// such as AT_FDCWD are stored sign-extended).
+func (f *family) low32() *family {
+	g := &family{names: f.names, values: make([]uint64, len(f.values))}
+	for i, v := range f.values {
+		g.values[i] = uint64(uint32(v))
+	}
+	return g
+}
+
 // DecodeArg renders one argument value the way a person reads it: a
 // constant name for enumerations (AF_INET), an |-joined set for flags
 // (O_WRONLY|O_CREAT|O_CLOEXEC), a signed number for int arguments, hex
 // otherwise.
 func DecodeArg(spec syscalls.ArgSpec, v uint64) string {
-	if spec.Kind == syscalls.ArgInt || spec.Kind == syscalls.ArgFD || spec.Kind == syscalls.ArgUint {
+	narrow := spec.Kind == syscalls.ArgInt || spec.Kind == syscalls.ArgFD || spec.Kind == syscalls.ArgUint
+	if narrow {
 		v = uint64(uint32(v))
 	}
-	familiesOnce.Do(loadFamilies)
 	for _, prefix := range spec.Consts {
-		f := families[prefix]
-		if f == nil {
-			continue
+		f := familyOf(prefix)
+		if narrow {
+			f = f.low32()
 		}
 		if spec.Flags {
 			if s, ok := decodeFlags(f, v); ok {
@@ -137,24 +134,14 @@ func decodeFlags(f *family, v uint64) (string, bool) {
 	return strings.Join(parts, "|"), true
 }
 
-// DecodeArgs renders every argument the tables name for a syscall; unnamed
-// arguments are shown in hex as argN.
+// DecodeArgs renders the arguments the tables name for a syscall. For a
+// syscall without argument specs it returns nil: its registers may hold
+// leftovers that are not arguments, and the raw values are in Event.Args.
 func DecodeArgs(name string, args [6]uint64) []string {
 	specs := syscalls.Args(name)
-	n := len(specs)
-	if n == 0 {
-		n = 6
-		for n > 0 && args[n-1] == 0 {
-			n--
-		}
-	}
-	out := make([]string, n)
-	for i := 0; i < n; i++ {
-		if i < len(specs) {
-			out[i] = specs[i].Name + "=" + DecodeArg(specs[i], args[i])
-		} else {
-			out[i] = fmt.Sprintf("arg%d=%#x", i, args[i])
-		}
+	out := make([]string, len(specs))
+	for i, spec := range specs {
+		out[i] = spec.Name + "=" + DecodeArg(spec, args[i])
 	}
 	return out
 }

@@ -40,7 +40,11 @@ type Event struct {
 // String is the one-line report printed on stderr.
 func (e Event) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ringfence: %s %s(%s) [%s] pid %d", e.Outcome, e.Syscall, strings.Join(e.Decoded, ", "), e.Arch, e.PID)
+	args := strings.Join(e.Decoded, ", ")
+	if e.Decoded == nil {
+		args = "..."
+	}
+	fmt.Fprintf(&b, "ringfence: %s %s(%s) [%s] pid %d", e.Outcome, e.Syscall, args, e.Arch, e.PID)
 	if e.Exe != "" {
 		fmt.Fprintf(&b, " %s", e.Exe)
 	}
@@ -95,23 +99,25 @@ func why(d seccomp.Decision) string {
 	return d.Reason
 }
 
-// allowLine suggests the policy line that would allow the call: a condition
-// on the first enumerated argument where the tables name one (socket domain,
-// prctl option, ioctl request), else the whole syscall.
+// allowLine says how to allow the call: the policy line to add when a
+// default decided (with a condition on the first enumerated argument where
+// the tables name one: socket domain, prctl option, ioctl request), or the
+// rule to change when a rule decided (strictest wins, so adding an allow
+// rule would not help).
 func allowLine(d seccomp.Decision, decoded []string) string {
 	switch {
 	case d.Reason == "arch not admitted":
-		return "arch " + archListFor(d)
+		return "admit this ABI with an arch line (arch x86_64, i386) — it widens the attack surface"
 	case d.Name == "":
-		return "unknown allow  # or a newer syscall table"
+		return "unknown allow — or update ringfence's syscall tables"
+	case d.Rule != nil && d.Rule.When != nil:
+		return "narrow the condition of the rule at " + d.Rule.Source
+	case d.Rule != nil:
+		return "remove the rule at " + d.Rule.Source + ", then: allow " + d.Name
 	}
 	line := "allow " + d.Name
 	if cond := enumCondition(d.Name, decoded); cond != "" {
 		line += " if " + cond
 	}
 	return line
-}
-
-func archListFor(d seccomp.Decision) string {
-	return "<native>, <the ABI of this call>  # admitting foreign ABIs widens the attack surface"
 }

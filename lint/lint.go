@@ -136,7 +136,8 @@ func (c *checker) outcomes(name string) (actions []seccomp.Action, where []strin
 		if permits(r.Action) {
 			where = append(where, r.Source)
 		}
-		if isTrue(r.When) && len(r.Arches) == 0 && !permits(r.Action) {
+		if isTrue(r.When) && len(r.Arches) == 0 {
+			// An unconditional rule always matches: the default never decides.
 			unconditional = true
 		}
 	}
@@ -157,9 +158,33 @@ func (c *checker) reachable() {
 			if strings.Contains(msg, "%s") {
 				msg = fmt.Sprintf(msg, name)
 			}
-			c.add(Finding{d.sev, "dangerous-syscall", first(where), msg, d.fix})
+			sev := d.sev
+			if c.onlyConditionally(name) {
+				// An argument condition narrows it; the auditor should read it.
+				sev, msg = Info, msg+" (only under an argument condition: check that it excludes the risky uses)"
+			}
+			c.add(Finding{sev, "dangerous-syscall", first(where), msg, d.fix})
 		}
 	}
+}
+
+// onlyConditionally reports whether every way a syscall is permitted goes
+// through a rule with an argument condition.
+func (c *checker) onlyConditionally(name string) bool {
+	if permits(c.p.Default) {
+		for _, r := range c.p.Rules {
+			if r.Syscall == name && isTrue(r.When) && len(r.Arches) == 0 {
+				return !permits(r.Action)
+			}
+		}
+		return false
+	}
+	for _, r := range c.p.Rules {
+		if r.Syscall == name && permits(r.Action) && isTrue(r.When) {
+			return false
+		}
+	}
+	return true
 }
 
 // asymmetries flags syscall pairs that do the same thing but are treated

@@ -69,3 +69,14 @@ func TestChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestConditionalDangerIsInfo(t *testing.T) {
+	p := seccomp.Policy{Default: seccomp.Errno(1), Rules: []seccomp.Rule{
+		{Syscall: "unshare", Action: seccomp.Allow, When: seccomp.Not{X: seccomp.Cmp{Arg: 0, Op: seccomp.OpMaskedEq, Mask: 0x10000000, Value: 0x10000000}}},
+	}}
+	for _, f := range Check(&p) {
+		if f.Check == "dangerous-syscall" && f.Severity != Info {
+			t.Errorf("conditional allow of unshare reported as %s: %s", f.Severity, f)
+		}
+	}
+}
