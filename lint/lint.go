@@ -136,7 +136,7 @@ func (c *checker) outcomes(name string) (actions []seccomp.Action, where []strin
 		if permits(r.Action) {
 			where = append(where, r.Source)
 		}
-		if isTrue(r.When) && len(r.Arches) == 0 {
+		if isTrue(r.When) && c.coversEveryABI(r) {
 			// An unconditional rule always matches: the default never decides.
 			unconditional = true
 		}
@@ -145,6 +145,27 @@ func (c *checker) outcomes(name string) (actions []seccomp.Action, where []strin
 		actions = append(actions, c.p.Default)
 	}
 	return actions, where, true
+}
+
+// coversEveryABI reports whether a rule's arch guard admits every admitted
+// ABI on which its syscall exists.
+func (c *checker) coversEveryABI(r seccomp.Rule) bool {
+	if len(r.Arches) == 0 {
+		return true
+	}
+	for _, a := range c.p.AdmittedArches() {
+		if _, ok := syscalls.Number(a, r.Syscall); !ok {
+			continue
+		}
+		guarded := false
+		for _, g := range r.Arches {
+			guarded = guarded || g == a
+		}
+		if !guarded {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *checker) reachable() {
@@ -173,7 +194,7 @@ func (c *checker) reachable() {
 func (c *checker) onlyConditionally(name string) bool {
 	if permits(c.p.Default) {
 		for _, r := range c.p.Rules {
-			if r.Syscall == name && isTrue(r.When) && len(r.Arches) == 0 {
+			if r.Syscall == name && isTrue(r.When) && c.coversEveryABI(r) {
 				return !permits(r.Action)
 			}
 		}
@@ -243,7 +264,7 @@ func (c *checker) neverMatch() {
 			continue
 		}
 		for j, o := range c.p.Rules {
-			if i != j && o.Syscall == r.Syscall && isTrue(o.When) && len(o.Arches) == 0 && o.Action.Stricter(r.Action) {
+			if i != j && o.Syscall == r.Syscall && isTrue(o.When) && c.coversEveryABI(o) && o.Action.Stricter(r.Action) {
 				c.add(Finding{Warning, "never-matches", r.Source, fmt.Sprintf("this %s rule never decides: %s %s always wins (strictest action wins)", r.Syscall, o.Action, o.Source), ""})
 				break
 			}

@@ -80,3 +80,17 @@ func TestConditionalDangerIsInfo(t *testing.T) {
 		}
 	}
 }
+
+// TestArchGuardCoveringEveryABIIsUnconditional: allow[x86_64] open in a
+// native-only policy permits open everywhere it exists: no asymmetry.
+func TestArchGuardCoveringEveryABIIsUnconditional(t *testing.T) {
+	p := seccomp.Policy{Default: seccomp.Errno(1), Arches: []syscalls.Arch{syscalls.ArchX86_64}, Rules: []seccomp.Rule{
+		{Syscall: "open", Action: seccomp.Allow, Arches: []syscalls.Arch{syscalls.ArchX86_64}},
+		{Syscall: "openat", Action: seccomp.Allow},
+		{Syscall: "openat2", Action: seccomp.Allow},
+		{Syscall: "creat", Action: seccomp.Allow},
+	}}
+	if fs := Check(&p); has(fs, "asymmetry", "") {
+		t.Errorf("false asymmetry: %v", fs)
+	}
+}
