@@ -252,16 +252,21 @@ func cmpAST(c seccomp.Cmp, sc string, abis []syscalls.Arch) Expr {
 		if v&^m != 0 {
 			return alwaysAST(false) // can never hold
 		}
-		if v == 0 && spec != nil && spec.Flags {
-			set := trunc(^m, c.Width32)
+		// `in` when the allowed set is the smaller side: `flags in A | B`
+		// rather than `flags & ~(A | B) == 0`, but `flags & NS == 0` for a
+		// few forbidden bits.
+		set := trunc(^m, c.Width32)
+		if v == 0 && spec != nil && spec.Flags && bits.OnesCount64(set) <= bits.OnesCount64(m) {
 			if x := flagsAST(set, spec, abis, c.Width32); x != nil {
-				if _, isNum := x.(*Number); !isNum {
-					return &Binary{Op: OpIn, X: id, Y: x}
-				}
+				return &Binary{Op: OpIn, X: id, Y: x}
 			}
 		}
 		mask := valueAST(m, spec, abis, c.Width32, false)
-		return &Binary{Op: OpEq, X: &Binary{Op: OpBitAnd, X: id, Y: mask}, Y: valueAST(v, spec, abis, c.Width32, false)}
+		val := valueAST(v, spec, abis, c.Width32, false)
+		if v == 0 {
+			val = &Number{Text: "0"}
+		}
+		return &Binary{Op: OpEq, X: &Binary{Op: OpBitAnd, X: id, Y: mask}, Y: val}
 	}
 	return &Binary{Op: seccompOps[c.Op], X: id, Y: valueAST(v, spec, abis, c.Width32, signed)}
 }
@@ -295,14 +300,21 @@ func numberAST(v uint64, w32, signed bool) Expr {
 	return &Number{Text: "0x" + strconv.FormatUint(v, 16)}
 }
 
-// familyConsts lists the argument's constants with the same value on every
-// ABI, with that value.
+// familyConsts lists the argument's constants that have the same value on
+// every ABI, with that value, in the order of the spec's prefixes (the first
+// family is the argument's main one: CLONE_ before SIG for clone's flags).
 func familyConsts(spec *syscalls.ArgSpec, abis []syscalls.Arch, w32 bool) []namedValue {
 	var out []namedValue
-	for _, n := range familyFirst(spec) {
-		v, ok := constOn(n, abis)
-		if ok {
-			out = append(out, namedValue{n, trunc(v, w32)})
+	seen := map[string]bool{}
+	for _, prefix := range spec.Consts {
+		for _, n := range syscalls.ConstantsWithPrefix(prefix) {
+			if seen[n] {
+				continue
+			}
+			seen[n] = true
+			if v, ok := constOn(n, abis); ok {
+				out = append(out, namedValue{n, trunc(v, w32)})
+			}
 		}
 	}
 	return out
@@ -326,42 +338,30 @@ func constOn(name string, abis []syscalls.Arch) (uint64, bool) {
 }
 
 func exactConst(v uint64, spec *syscalls.ArgSpec, abis []syscalls.Arch, w32 bool) string {
-	best := ""
 	for _, c := range familyConsts(spec, abis, w32) {
-		if c.value == v && (best == "" || len(c.name) < len(best)) {
-			best = c.name
+		// Zero is a meaningful name only in the argument's main family
+		// (O_RDONLY, PER_LINUX), not in a secondary one (SIG_BLOCK for clone).
+		if c.value == v && (v != 0 || strings.HasPrefix(c.name, spec.Consts[0])) {
+			return c.name
 		}
 	}
-	return best
+	return ""
 }
 
-// flagsAST decomposes v into family constants, widest first; bits no
-// constant covers are printed as one number.
+// flagsAST decomposes v into single-bit constants of the argument's
+// families, or returns nil when some bit has no constant (a number is then
+// clearer than a half-symbolic value).
 func flagsAST(v uint64, spec *syscalls.ArgSpec, abis []syscalls.Arch, w32 bool) Expr {
-	cs := familyConsts(spec, abis, w32)
-	sort.SliceStable(cs, func(i, j int) bool {
-		pi, pj := bits.OnesCount64(cs[i].value), bits.OnesCount64(cs[j].value)
-		if pi != pj {
-			return pi > pj
-		}
-		if len(cs[i].name) != len(cs[j].name) {
-			return len(cs[i].name) < len(cs[j].name)
-		}
-		return cs[i].name < cs[j].name
-	})
-	rem := v
 	var parts []Expr
-	for _, c := range cs {
-		if c.value != 0 && c.value&rem == c.value {
+	rem := v
+	for _, c := range familyConsts(spec, abis, w32) {
+		if bits.OnesCount64(c.value) == 1 && c.value&rem != 0 {
 			parts = append(parts, &Ident{Name: c.name})
 			rem &^= c.value
 		}
 	}
-	if len(parts) == 0 {
+	if len(parts) == 0 || rem != 0 {
 		return nil
-	}
-	if rem != 0 {
-		parts = append(parts, numberAST(rem, w32, false))
 	}
 	out := parts[0]
 	for _, p := range parts[1:] {

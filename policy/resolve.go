@@ -377,7 +377,7 @@ func (r *resolver) group(g *GroupRef) []member {
 	names, ok := syscalls.Group(g.Name)
 	if !ok {
 		r.errs.add(&Error{Pos: g.At, Msg: fmt.Sprintf("unknown group %q", g.Name),
-			Expected: "a group such as @basic-io (see docs/policy.md)", Suggest: suggest(g.Name, groupNames())})
+			Expected: "a group such as @basic-io (syscalls/groups.txt lists them)", Suggest: suggest(g.Name, syscalls.GroupNames())})
 		return nil
 	}
 	out := make([]member, len(names))
@@ -995,6 +995,3 @@ func (r *resolver) allValueNames() []string {
 	return out
 }
 
-// groupNames lists the known groups for suggestions.
-// TODO(tables): syscalls.GroupNames once groups.go lands.
-func groupNames() []string { return nil }
