@@ -994,4 +994,3 @@ func (r *resolver) allValueNames() []string {
 	}
 	return out
 }
-
