@@ -11,16 +11,17 @@ const maxLine = 100
 // Format prints a parsed file in canonical form, as gofmt does for Go:
 // statements in source order, one per line, single spaces around operators,
 // `, ` between list items, at most one blank line in a row, comments kept
-// (a comment inside a multi-line statement moves above it). Long syscall
-// lists wrap after a comma; long conditions wrap before a top-level `||`.
-// Format(Parse(Format(f))) == Format(f).
+// (a comment inside a multi-line statement moves above it), trailing
+// comments of consecutive one-line statements aligned in one column. Long
+// syscall lists wrap after a comma; long conditions wrap before a top-level
+// `||`. Format(Parse(Format(f))) == Format(f).
 func Format(f *File) []byte {
-	var b strings.Builder
+	var lines []outLine
 	ci := 0 // next comment to print
 	lastLine := 0
 	blank := func(line int) {
 		if lastLine > 0 && line > lastLine+1 {
-			b.WriteString("\n")
+			lines = append(lines, outLine{})
 		}
 	}
 	for _, s := range f.Stmts {
@@ -31,28 +32,64 @@ func Format(f *File) []byte {
 				break // trailing comment
 			}
 			blank(c.Pos.Line)
-			b.WriteString(c.Text)
-			b.WriteString("\n")
+			lines = append(lines, outLine{comment: c.Text})
 			lastLine = max(c.Pos.Line, lastLine)
 			ci++
 		}
 		if start > lastLine {
 			blank(start)
 		}
-		b.WriteString(formatStmt(s))
+		l := outLine{code: formatStmt(s)}
 		if ci < len(f.Comments) && f.Comments[ci].Pos.Line == end {
-			b.WriteString("  ")
-			b.WriteString(f.Comments[ci].Text)
+			l.comment = f.Comments[ci].Text
 			ci++
 		}
-		b.WriteString("\n")
+		lines = append(lines, l)
 		lastLine = max(end, lastLine)
 	}
 	for ; ci < len(f.Comments); ci++ {
 		blank(f.Comments[ci].Pos.Line)
-		b.WriteString(f.Comments[ci].Text)
-		b.WriteString("\n")
+		lines = append(lines, outLine{comment: f.Comments[ci].Text})
 		lastLine = f.Comments[ci].Pos.Line
+	}
+	return renderLines(lines)
+}
+
+// outLine is one statement (code) with its trailing comment, a comment
+// line (no code), or a blank line (neither).
+type outLine struct{ code, comment string }
+
+// aligned reports whether the line's comment joins a column of trailing comments.
+func (l outLine) aligned() bool {
+	return l.code != "" && l.comment != "" && !strings.Contains(l.code, "\n")
+}
+
+func renderLines(lines []outLine) []byte {
+	var b strings.Builder
+	for i := 0; i < len(lines); {
+		j, width := i, 0
+		for j < len(lines) && lines[j].aligned() {
+			width = max(width, len(lines[j].code))
+			j++
+		}
+		if j == i {
+			l := lines[i]
+			b.WriteString(l.code)
+			if l.code != "" && l.comment != "" {
+				b.WriteString("  ")
+			}
+			b.WriteString(l.comment)
+			b.WriteString("\n")
+			i++
+			continue
+		}
+		for ; i < j; i++ {
+			l := lines[i]
+			b.WriteString(l.code)
+			b.WriteString(strings.Repeat(" ", width-len(l.code)+2))
+			b.WriteString(l.comment)
+			b.WriteString("\n")
+		}
 	}
 	return []byte(b.String())
 }
@@ -179,6 +216,10 @@ func formatExpr(e Expr) string {
 	case *Number:
 		return e.Text
 	case *Unary:
+		if _, ok := e.X.(*Binary); ok && e.Op == OpNot {
+			// `!flags == 1` means !(flags == 1): say so.
+			return "!(" + formatExpr(e.X) + ")"
+		}
 		return e.Op.String() + formatExpr(e.X)
 	case *Binary:
 		return formatExpr(e.X) + " " + e.Op.String() + " " + formatExpr(e.Y)

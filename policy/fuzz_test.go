@@ -2,12 +2,15 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ringfence/ringfence/seccomp"
 )
 
 // FuzzParse feeds arbitrary text to the whole front end (parse, resolve,
@@ -46,6 +49,14 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// Formatting keeps the meaning: the same rules, in the same order.
+		p2, err := Resolve(file2)
+		if err != nil {
+			t.Fatalf("formatted policy does not resolve: %v\n%s", err, out)
+		}
+		if a, b := ruleText(p), ruleText(p2); a != b {
+			t.Fatalf("formatting changed the rules\n--- before\n%s--- after\n%s", a, b)
+		}
 		if _, err := LoadSource("printed.policy", Print(p), LoadOptions{}); err != nil {
 			t.Fatalf("printed policy does not load: %v\n%s", err, Print(p))
 		}
@@ -66,4 +77,18 @@ func checkFuzzErr(t *testing.T, src []byte, err error) {
 			t.Fatalf("error position %v outside the input (%d lines): %v", e.Pos, len(lines), e)
 		}
 	}
+}
+
+// ruleText is the policy without rule positions.
+func ruleText(p *seccomp.Policy) string {
+	var b strings.Builder
+	unknown := "none"
+	if p.Unknown != nil {
+		unknown = p.Unknown.String()
+	}
+	fmt.Fprintf(&b, "%v %v %v %s\n", p.Default, p.Arches, p.BadArch, unknown)
+	for _, r := range p.Rules {
+		fmt.Fprintf(&b, "%s %v %v %v\n", r.Syscall, r.Arches, r.When, r.Action)
+	}
+	return b.String()
 }
