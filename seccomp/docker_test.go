@@ -1,10 +1,12 @@
 package seccomp_test
 
 import (
+	"os"
 	"testing"
 
-	"github.com/ringfence/ringfence/bench/seccomp/dockerprofile"
+	"github.com/ringfence/ringfence/oci"
 	"github.com/ringfence/ringfence/seccomp"
+	"github.com/ringfence/ringfence/syscalls"
 )
 
 const dockerProfile = "../../shared/testdata/docker-default-seccomp.json"
@@ -18,8 +20,22 @@ func loadDocker(t testing.TB, multiArch bool) *seccomp.Policy {
 	return p
 }
 
+// loadDockerErr imports Docker's default profile for x86_64 with no
+// capabilities; Docker admits i386 and x32 too, multiArch=false keeps the
+// native ABI only.
 func loadDockerErr(multiArch bool) (*seccomp.Policy, error) {
-	return dockerprofile.Load(dockerProfile, multiArch)
+	data, err := os.ReadFile(dockerProfile)
+	if err != nil {
+		return nil, err
+	}
+	p, _, err := oci.Import(data, oci.ImportOptions{Arch: syscalls.ArchX86_64, Filename: dockerProfile})
+	if err != nil {
+		return nil, err
+	}
+	if !multiArch {
+		p.Arches = []syscalls.Arch{syscalls.ArchX86_64}
+	}
+	return p, nil
 }
 
 // BenchmarkCompileDocker compiles Docker's default profile (x86_64 only, and
