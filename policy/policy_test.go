@@ -329,3 +329,13 @@ func TestFormatBuiltinStable(t *testing.T) {
 		}
 	}
 }
+
+// A name the headers define as an alias resolves to the canonical name the
+// tables (and Decide) use.
+func TestAliasName(t *testing.T) {
+	p := load(t, "default errno(EPERM)\narch arm\nallow sync_file_range2\n")
+	checkCalls(t, p, []call{{arch: syscalls.ArchARM, name: "sync_file_range2", want: seccomp.Allow}})
+	if p.Rules[0].Syscall != "arm_sync_file_range" {
+		t.Errorf("rule names %q", p.Rules[0].Syscall)
+	}
+}

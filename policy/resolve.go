@@ -456,11 +456,48 @@ func (r *resolver) rule(s *RuleStmt) {
 		if len(live) == 0 {
 			continue // a dead guard: the rule applies nowhere
 		}
-		r.lowerRule(s, m, live, guard, action, false)
-		if s.Else != nil {
-			r.lowerRule(s, m, live, guard, elseAction, true)
+		// Rules carry the tables' canonical name (Decide and the compiler
+		// look numbers up by it): an alias such as arm's sync_file_range2
+		// becomes arm_sync_file_range, per ABI.
+		for _, cn := range canonicalNames(m.name, live) {
+			cm, g := m, guard
+			cm.name = cn.name
+			if len(cn.abis) != len(live) {
+				g = cn.abis
+			}
+			r.lowerRule(s, cm, cn.abis, g, action, false)
+			if s.Else != nil {
+				r.lowerRule(s, cm, cn.abis, g, elseAction, true)
+			}
 		}
 	}
+}
+
+type canonical struct {
+	name string
+	abis []syscalls.Arch
+}
+
+// canonicalNames groups abis by the canonical name of syscall name there.
+func canonicalNames(name string, abis []syscalls.Arch) []canonical {
+	var out []canonical
+next:
+	for _, a := range abis {
+		cn := name
+		if nr, ok := syscalls.Number(a, name); ok {
+			if n, ok := syscalls.Name(a, nr); ok {
+				cn = n
+			}
+		}
+		for i := range out {
+			if out[i].name == cn {
+				out[i].abis = append(out[i].abis, a)
+				continue next
+			}
+		}
+		out = append(out, canonical{name: cn, abis: []syscalls.Arch{a}})
+	}
+	return out
 }
 
 func (r *resolver) unknownSyscall(m member, abis []syscalls.Arch) {
