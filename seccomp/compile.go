@@ -1,6 +1,7 @@
 package seccomp
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -9,6 +10,10 @@ import (
 	"github.com/ringfence/ringfence/bpf"
 	"github.com/ringfence/ringfence/syscalls"
 )
+
+// ErrTooLong is wrapped by Compile's error when the program would exceed the
+// kernel's limit of bpf.MaxInstructions.
+var ErrTooLong = errors.New("program too long for the kernel")
 
 // Options tune Compile. The zero value is the normal, optimized compile.
 type Options struct {
@@ -108,13 +113,13 @@ func Compile(p *Policy, opts Options) (*Program, error) {
 	g := &codegen{e: e, leaves: map[string]target{}, share: !opts.NoOptimize}
 	entry := g.program(plans, p.BadArchAction())
 	if e.err != nil {
-		return nil, fmt.Errorf("seccomp: policy too large: %w; reduce argument conditions or admitted ABIs", e.err)
+		return nil, fmt.Errorf("seccomp: policy too large: %v; reduce argument conditions or admitted ABIs: %w", e.err, ErrTooLong)
 	}
 	prog := e.program(entry)
 	if len(prog) > bpf.MaxInstructions {
 		return nil, fmt.Errorf("seccomp: compiled program has %d instructions, more than the kernel's limit of %d (BPF_MAXINSNS): "+
-			"admit fewer ABIs, merge argument conditions (e.g. one masked test instead of many values), or split the policy into stacked filters",
-			len(prog), bpf.MaxInstructions)
+			"admit fewer ABIs, merge argument conditions (e.g. one masked test instead of many values), or split the policy into stacked filters: %w",
+			len(prog), bpf.MaxInstructions, ErrTooLong)
 	}
 	stats.Length = len(prog)
 	stats.Actions = map[uint32]Action{}

@@ -2,6 +2,7 @@ package seccomp
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -147,7 +148,7 @@ func TestTooLong(t *testing.T) {
 	p := &Policy{Default: KillProcess, Arches: []syscalls.Arch{syscalls.ArchX86_64},
 		Rules: []Rule{{Syscall: "ioctl", Action: Allow, When: Not{values}}}}
 	_, err := Compile(p, Options{})
-	if err == nil || !strings.Contains(err.Error(), "limit of 4096") || !strings.Contains(err.Error(), "instructions") {
+	if !errors.Is(err, ErrTooLong) || !strings.Contains(err.Error(), "limit of 4096") || !strings.Contains(err.Error(), "instructions") {
 		t.Fatalf("error %v, want the 4096-instruction limit explained", err)
 	}
 	t.Log(err)

@@ -1,6 +1,7 @@
 package seccomp
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -17,6 +18,9 @@ func checkAgainstDecide(t testing.TB, g *gen, p *Policy, ndata int) int {
 	var progs [2]*Program
 	for i, opts := range []Options{{Hot: g.names[:min(3, len(g.names))]}, {NoOptimize: true}} {
 		prog, err := Compile(p, opts)
+		if errors.Is(err, ErrTooLong) {
+			return 0 // a valid outcome for a huge random policy
+		}
 		if err != nil {
 			t.Fatalf("Compile(%+v): %v\npolicy: %s", opts, err, dumpPolicy(p))
 		}

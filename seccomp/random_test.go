@@ -141,6 +141,9 @@ func (g *gen) policy() *Policy {
 	pool = append(pool, "read", "socket", "nonexistent_syscall")
 	g.names = pool
 	nrules := g.r.IntN(25)
+	if g.r.IntN(8) == 0 {
+		nrules = g.r.IntN(150) // long programs: far jumps, trampolines, RET copies
+	}
 	for range nrules {
 		r := Rule{Syscall: pool[g.r.IntN(len(pool))], Action: g.action()}
 		if g.r.IntN(4) == 0 {
