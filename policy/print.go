@@ -307,17 +307,38 @@ func familyConsts(spec *syscalls.ArgSpec, abis []syscalls.Arch, w32 bool) []name
 	var out []namedValue
 	seen := map[string]bool{}
 	for _, prefix := range spec.Consts {
+		var fam []namedValue
 		for _, n := range syscalls.ConstantsWithPrefix(prefix) {
 			if seen[n] {
 				continue
 			}
 			seen[n] = true
 			if v, ok := constOn(n, abis); ok {
-				out = append(out, namedValue{n, trunc(v, w32)})
+				fam = append(fam, namedValue{n, trunc(v, w32)})
 			}
 		}
+		sort.SliceStable(fam, func(i, j int) bool { return nameRank(fam[i].name) < nameRank(fam[j].name) })
+		out = append(out, fam...)
 	}
 	return out
+}
+
+// preferredNames are the usual spellings of values that have several names.
+var preferredNames = map[string]bool{"AF_UNIX": true, "O_NONBLOCK": true, "O_SYNC": true, "O_RDONLY": true}
+
+// nameRank orders the names of one family so that the usual name of a value
+// comes first: preferred spellings, then not a mask or a limit, then short.
+func nameRank(n string) int {
+	r := len(n)
+	if !preferredNames[n] {
+		r += 1000
+	}
+	for _, w := range []string{"MASK", "_MIN", "_MAX", "_ALL", "_SIZE"} {
+		if strings.Contains(n, w) {
+			r += 100
+		}
+	}
+	return r
 }
 
 type namedValue struct {
@@ -352,20 +373,25 @@ func exactConst(v uint64, spec *syscalls.ArgSpec, abis []syscalls.Arch, w32 bool
 // families, or returns nil when some bit has no constant (a number is then
 // clearer than a half-symbolic value).
 func flagsAST(v uint64, spec *syscalls.ArgSpec, abis []syscalls.Arch, w32 bool) Expr {
-	var parts []Expr
+	var parts []namedValue
 	rem := v
 	for _, c := range familyConsts(spec, abis, w32) {
 		if bits.OnesCount64(c.value) == 1 && c.value&rem != 0 {
-			parts = append(parts, &Ident{Name: c.name})
+			parts = append(parts, c)
 			rem &^= c.value
 		}
 	}
 	if len(parts) == 0 || rem != 0 {
 		return nil
 	}
-	out := parts[0]
-	for _, p := range parts[1:] {
-		out = &Binary{Op: OpBitOr, X: out, Y: p}
+	sort.Slice(parts, func(i, j int) bool { return parts[i].value < parts[j].value })
+	var out Expr
+	for _, p := range parts {
+		if out == nil {
+			out = &Ident{Name: p.name}
+		} else {
+			out = &Binary{Op: OpBitOr, X: out, Y: &Ident{Name: p.name}}
+		}
 	}
 	return out
 }

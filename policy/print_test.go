@@ -193,3 +193,50 @@ func TestPrintBuiltin(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintReadable pins the text Print gives for typical rules: argument
+// names, constants, flags, `in`, width overrides, merged syscall lists.
+func TestPrintReadable(t *testing.T) {
+	k := func(n string) uint64 {
+		v, ok := syscalls.Constant(n)
+		if !ok {
+			t.Fatalf("no constant %s", n)
+		}
+		return v
+	}
+	ro := k("O_RDONLY") | k("O_CLOEXEC") | k("O_NONBLOCK")
+	p := &seccomp.Policy{
+		Default: seccomp.Errno(1),
+		Unknown: &[]seccomp.Action{seccomp.Errno(38)}[0],
+		Rules: []seccomp.Rule{
+			{Syscall: "write", Action: seccomp.Allow},
+			{Syscall: "read", Action: seccomp.Allow},
+			{Syscall: "openat", Action: seccomp.Allow, When: seccomp.Cmp{Arg: 2, Op: seccomp.OpMaskedEq, Mask: uint64(^uint32(ro)), Width32: true}},
+			{Syscall: "openat", Action: seccomp.Allow, When: seccomp.Cmp{Arg: 0, Op: seccomp.OpEq, Value: uint64(uint32(k("AT_FDCWD"))), Width32: true}},
+			{Syscall: "socket", Action: seccomp.Allow, When: seccomp.Or{
+				seccomp.Cmp{Arg: 0, Op: seccomp.OpEq, Value: k("AF_UNIX"), Width32: true},
+				seccomp.And{seccomp.Cmp{Arg: 0, Op: seccomp.OpEq, Value: k("AF_INET"), Width32: true},
+					seccomp.Not{X: seccomp.Cmp{Arg: 1, Op: seccomp.OpMaskedEq, Mask: k("SOCK_RAW"), Value: k("SOCK_RAW"), Width32: true}}}}},
+			{Syscall: "clone", Action: seccomp.Allow, When: seccomp.Cmp{Arg: 0, Op: seccomp.OpMaskedEq, Mask: k("CLONE_NEWUSER") | k("CLONE_NEWNS")}},
+			{Syscall: "ioctl", Action: seccomp.Errno(1), When: seccomp.Cmp{Arg: 1, Op: seccomp.OpEq, Value: k("TIOCSTI")}},
+			{Syscall: "close", Action: seccomp.Allow, When: seccomp.Cmp{Arg: 0, Op: seccomp.OpLt, Value: 3, Width32: true, Signed: true}},
+			{Syscall: "dup", Action: seccomp.Allow, When: seccomp.Cmp{Arg: 0, Op: seccomp.OpLt, Value: 3, Width32: true, Signed: true}},
+			{Syscall: "nonesuch", Action: seccomp.Allow},
+		},
+	}
+	want := `default errno(EPERM)
+unknown errno(ENOSYS)
+allow read, write
+allow clone if flags & CLONE_NEWNS | CLONE_NEWUSER == 0
+allow close if fd < 3
+allow dup if oldfd < 3
+errno(EPERM) ioctl if request:u64 == TIOCSTI
+allow openat if dirfd == AT_FDCWD
+allow openat if flags in O_NONBLOCK | O_CLOEXEC
+allow socket if domain == AF_UNIX || domain == AF_INET && type & SOCK_RAW != SOCK_RAW
+# dropped (no such syscall on the admitted ABIs): nonesuch
+`
+	if got := string(Print(p)); got != want {
+		t.Errorf("Print\n--- got\n%s--- want\n%s", got, want)
+	}
+}
