@@ -1,9 +1,11 @@
 package policy
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"testing"
+	"testing/fstest"
 
 	"github.com/ringfence/ringfence/bpf"
 	"github.com/ringfence/ringfence/seccomp"
@@ -145,5 +147,33 @@ func TestBuiltinDefaultCoversDocker(t *testing.T) {
 	}
 	if allowed < 250 {
 		t.Errorf("only %d of Docker's allowed syscalls checked", allowed)
+	}
+}
+
+// The default policy admits only the native ABI; it must resolve on every
+// native architecture ringfence builds for, not only this one.
+func TestBuiltinOtherNatives(t *testing.T) {
+	for _, name := range []string{"default"} {
+		src, err := BuiltinSource(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(src, []byte("\narch ")) {
+			continue // the policy names its ABIs itself
+		}
+		for _, a := range []syscalls.Arch{syscalls.ArchX86_64, syscalls.ArchAArch64, syscalls.ArchRISCV64} {
+			fsys := fstest.MapFS{
+				"wrap.policy":         {Data: []byte("arch " + a.String() + "\ninclude \"" + name + ".policy\"\n")},
+				"" + name + ".policy": {Data: src},
+			}
+			p, err := Load("wrap.policy", LoadOptions{FS: fsys})
+			if err != nil {
+				t.Errorf("%s on %s: %v", name, a, err)
+				continue
+			}
+			if len(p.Rules) < 10 {
+				t.Errorf("%s on %s: only %d rules", name, a, len(p.Rules))
+			}
+		}
 	}
 }
