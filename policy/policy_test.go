@@ -339,3 +339,19 @@ func TestAliasName(t *testing.T) {
 		t.Errorf("rule names %q", p.Rules[0].Syscall)
 	}
 }
+
+// The caret lines up under a tab-indented token, and errors from several
+// files come sorted by file, line and column.
+func TestErrorRendering(t *testing.T) {
+	_, err := loadErr("default errno(EPERM)\ninclude \"b.policy\"\n\tallow\tfrobnicate\n", "b.policy", "allow opnat\n")
+	want := `b.policy:1:7: unknown syscall "opnat"
+    allow opnat
+          ^
+    did you mean "openat"?
+main.policy:3:8: unknown syscall "frobnicate"
+    	allow	frobnicate
+    	     	^`
+	if err == nil || err.Error() != want {
+		t.Errorf("got\n%v\nwant\n%s", err, want)
+	}
+}
