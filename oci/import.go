@@ -296,7 +296,11 @@ func (im *importer) defaultAction(prof *Profile) seccomp.Action {
 func (im *importer) action(name specs.LinuxSeccompAction, ret *uint, path, retPath string) (seccomp.Action, bool) {
 	kind, ok := scmpActions[name]
 	if !ok {
-		im.errorf(path, "unknown action %q%s", name, suggest(string(name), sortedKeys(scmpActions)))
+		hint := suggest(string(name), sortedKeys(scmpActions))
+		if hint == "" {
+			hint = " (known: " + strings.Join(sortedKeys(scmpActions), ", ") + ")"
+		}
+		im.errorf(path, "unknown action %q%s", name, hint)
 		return seccomp.Action{}, false
 	}
 	a := seccomp.Action{Kind: kind}
@@ -426,7 +430,11 @@ func (im *importer) rule(s *Syscall, path string, order int) {
 			if a.Op == "" {
 				im.errorf(ap, "missing \"op\" (one of %s)", strings.Join(sortedKeys(opFromOCI), ", "))
 			} else {
-				im.errorf(join(ap, "op"), "unknown operator %q%s", a.Op, suggest(string(a.Op), sortedKeys(opFromOCI)))
+				hint := suggest(string(a.Op), sortedKeys(opFromOCI))
+				if hint == "" {
+					hint = " (known: " + strings.Join(sortedKeys(opFromOCI), ", ") + ")"
+				}
+				im.errorf(join(ap, "op"), "unknown operator %q%s", a.Op, hint)
 			}
 			ok = false
 			continue

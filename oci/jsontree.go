@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -90,17 +91,23 @@ func (p *treeParser) errAt(off int, format string, args ...any) *Error {
 	return &Error{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
 
+// syntaxErr positions a syntax error. The offsets json.Decoder reports lag
+// behind the offending byte, so the document is scanned again with
+// json.Unmarshal, whose SyntaxError.Offset is just past it.
 func (p *treeParser) syntaxErr(err error, start int) error {
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		off := int(se.Offset)
-		if off > 0 {
-			off-- // Offset is just past the offending byte
+	var x any
+	if uerr := json.Unmarshal(p.data, &x); errors.As(uerr, &se) {
+		if int(se.Offset) >= len(p.data) && strings.Contains(se.Error(), "end of JSON input") {
+			return p.errAt(len(p.data), "unexpected end of input: the JSON is cut short (a missing '}' or ']'?)")
 		}
-		return p.errAt(off, "JSON syntax error: %s", se.Error())
+		return p.errAt(max(int(se.Offset)-1, 0), "JSON syntax error: %s", se.Error())
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return p.errAt(len(p.data), "unexpected end of input: the JSON is cut short (a missing '}' or ']'?)")
+	}
+	if errors.As(err, &se) {
+		return p.errAt(int(se.Offset), "JSON syntax error: %s", se.Error())
 	}
 	return p.errAt(start, "JSON error: %v", err)
 }

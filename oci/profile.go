@@ -125,28 +125,38 @@ type reader struct {
 	warns []Warning
 }
 
-func (r *reader) at(path string, off int) (line, col int) {
+func (r *reader) at(_ string, off int) (line, col int) {
 	if off < 0 {
 		return 0, 0
 	}
 	return lineCol(r.data, off)
 }
 
-func (r *reader) errorf(path string, format string, args ...any) {
-	off, ok := r.pos[path]
-	if !ok {
-		off = -1
+// offset is the position of path, or of its nearest ancestor when the
+// value is missing (a required field points at its object).
+func (r *reader) offset(path string) int {
+	for {
+		if off, ok := r.pos[path]; ok {
+			return off
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			if off, ok := r.pos[""]; ok && path != "" {
+				return off
+			}
+			return -1
+		}
+		path = path[:i]
 	}
-	line, col := r.at(path, off)
+}
+
+func (r *reader) errorf(path string, format string, args ...any) {
+	line, col := r.at(path, r.offset(path))
 	r.errs = append(r.errs, &Error{File: r.file, Line: line, Col: col, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (r *reader) warnf(path string, format string, args ...any) {
-	off, ok := r.pos[path]
-	if !ok {
-		off = -1
-	}
-	line, col := r.at(path, off)
+	line, col := r.at(path, r.offset(path))
 	r.warns = append(r.warns, Warning{File: r.file, Line: line, Col: col, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
