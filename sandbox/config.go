@@ -149,6 +149,9 @@ type Rlimits struct {
 	// Nproc is RLIMIT_NPROC. It counts every process of the host uid CMD runs
 	// as, not only the sandbox's, so it is an extra; use Limits.Pids.
 	Nproc uint64 `json:"nproc,omitempty"`
+	// AS is RLIMIT_AS: the largest address space CMD may map, in bytes (a
+	// memory limit that needs no cgroup).
+	AS uint64 `json:"as,omitempty"`
 }
 
 // Config is everything that shapes a sandbox. The zero value is the secure
@@ -169,6 +172,10 @@ type Config struct {
 	RootFS string `json:"rootfs,omitempty"`
 	// Mounts are extra mounts, applied in order after the defaults.
 	Mounts []Mount `json:"mounts,omitempty"`
+	// NoDefaultMounts leaves out every default mount: no /proc, /dev, /tmp,
+	// hidden directories or working-directory bind. The view is RootFS and
+	// Mounts only, so RootFS is required (PipeIsolation uses it).
+	NoDefaultMounts bool `json:"no_default_mounts,omitempty"`
 	// Chdir is CMD's working directory inside the sandbox (--chdir). Empty
 	// means the caller's working directory (Cmd.Dir or the process's), which
 	// is bound read-only at the same path.
@@ -291,6 +298,9 @@ func (c *Config) validate() error {
 	}
 	if c.Hostname != "" && (len(c.Hostname) > 64 || strings.ContainsAny(c.Hostname, "/\x00")) {
 		return fmt.Errorf("hostname %q: at most 64 bytes, no '/' or NUL", c.Hostname)
+	}
+	if c.NoDefaultMounts && c.RootFS == "" {
+		return fmt.Errorf("NoDefaultMounts needs RootFS: without default mounts the host root would be shown as is")
 	}
 	if c.Chdir != "" && !filepath.IsAbs(c.Chdir) {
 		return fmt.Errorf("chdir %q: must be an absolute path inside the sandbox", c.Chdir)

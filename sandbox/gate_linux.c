@@ -128,9 +128,12 @@ static void __attribute__((noreturn)) gate_child(const struct gate_args *a, stru
 	}
 	if (a->dir && chdir(a->dir) < 0) fail(p, "chdir", "chdir", errno);
 
-	// Identity, part 1: groups while CAP_SETGID is still held.
-	if (a->setgroups && setgroups(0, NULL) < 0) fail(p, "identity", "setgroups", errno);
-	if (setresgid(a->gid, a->gid, a->gid) < 0) fail(p, "identity", "setresgid", errno);
+	// Identity, part 1: groups while CAP_SETGID is still held. Raw calls:
+	// glibc's set*id wrappers broadcast to every thread it believes exists
+	// (setxid), and the threads of the Go init do not exist here: they
+	// would wait forever.
+	if (a->setgroups && syscall(SYS_setgroups, 0, NULL) < 0) fail(p, "identity", "setgroups", errno);
+	if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0) fail(p, "identity", "setresgid", errno);
 
 	// Capabilities, part 1: the bounding set needs CAP_SETPCAP, so it goes
 	// before setresuid (which may empty the permitted set).
@@ -150,7 +153,7 @@ static void __attribute__((noreturn)) gate_child(const struct gate_args *a, stru
 	}
 
 	// Identity, part 2, then capabilities, part 2: nothing left.
-	if (setresuid(a->uid, a->uid, a->uid) < 0) fail(p, "identity", "setresuid", errno);
+	if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0) fail(p, "identity", "setresuid", errno);
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
 	memset(data, 0, sizeof data);

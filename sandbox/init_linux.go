@@ -254,6 +254,9 @@ func (st *initState) stageGate() error {
 	if rl.Nproc > 0 {
 		spec.Rlimits = append(spec.Rlimits, gateRlimit{unix.RLIMIT_NPROC, rl.Nproc, rl.Nproc})
 	}
+	if rl.AS > 0 {
+		spec.Rlimits = append(spec.Rlimits, gateRlimit{unix.RLIMIT_AS, rl.AS, rl.AS})
+	}
 	pid, listener, err := gateStart(spec)
 	if err != nil {
 		return err

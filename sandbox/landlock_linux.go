@@ -141,8 +141,10 @@ func (st *initState) stageLandlock() error {
 			return err
 		}
 	}
-	if err := add("/dev", rightsDev); err != nil {
-		return err
+	if !st.ic.Config.NoDefaultMounts {
+		if err := add("/dev", rightsDev); err != nil {
+			return err
+		}
 	}
 	for _, p := range writable {
 		if err := add(p, rightsWrite); err != nil {

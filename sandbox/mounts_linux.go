@@ -79,6 +79,9 @@ var devNodes = []string{"null", "zero", "full", "random", "urandom", "tty"}
 // plan is the ordered list of mount operations for ic.
 func plan(ic *initConfig) ([]mountOp, error) {
 	var ops []mountOp
+	if ic.Config.NoDefaultMounts {
+		return userMounts(ic, ops)
+	}
 	ops = append(ops,
 		mountOp{kind: "proc", dest: "/proc"},
 		mountOp{kind: "dev", dest: "/dev"},
@@ -90,6 +93,20 @@ func plan(ic *initConfig) ([]mountOp, error) {
 	if bindCwd(ic.Cwd) {
 		ops = append(ops, mountOp{kind: "bindfd", dest: ic.Cwd, src: srcCwd, readOnly: true})
 	}
+	ops, err := userMounts(ic, ops)
+	if err != nil {
+		return nil, err
+	}
+	// The hidden directories and /dev become read-only once the mount
+	// points inside them exist.
+	for _, d := range append([]string{"/dev"}, hiddenDirs...) {
+		ops = append(ops, mountOp{kind: "readonly", dest: d})
+	}
+	return ops, nil
+}
+
+// userMounts appends the operations for Config.Mounts.
+func userMounts(ic *initConfig, ops []mountOp) ([]mountOp, error) {
 	for i, m := range ic.Config.Mounts {
 		dest := m.Dest
 		if dest == "" {
@@ -107,17 +124,15 @@ func plan(ic *initConfig) ([]mountOp, error) {
 				readOnly: m.Kind == MountROBind, noexec: m.Kind == MountBind})
 		}
 	}
-	// The hidden directories and /dev become read-only once the mount
-	// points inside them exist.
-	for _, d := range append([]string{"/dev"}, hiddenDirs...) {
-		ops = append(ops, mountOp{kind: "readonly", dest: d})
-	}
 	return ops, nil
 }
 
 // writablePaths are the places CMD may write: what Landlock allows.
 func writablePaths(ic *initConfig) []string {
 	w := []string{"/tmp", "/dev/shm"}
+	if ic.Config.NoDefaultMounts {
+		w = nil
+	}
 	for _, m := range ic.Config.Mounts {
 		if m.Writable() {
 			d := m.Dest
@@ -143,7 +158,7 @@ func bindCwd(cwd string) bool {
 // readOnlyBinds are the destinations of the cwd and the read-only binds.
 func readOnlyBinds(ic *initConfig) []string {
 	var out []string
-	if bindCwd(ic.Cwd) {
+	if bindCwd(ic.Cwd) && !ic.Config.NoDefaultMounts {
 		out = append(out, ic.Cwd)
 	}
 	for _, m := range ic.Config.Mounts {
@@ -189,6 +204,11 @@ func (st *initState) stageMounts() error {
 			return err
 		}
 	}
+	for _, fd := range trees[1:] { // attached ones are closed already
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}
 	// pivot_root(".", ".") stacks the old root on top of the new one;
 	// the lazy unmount then takes it away for good.
 	if err := unix.Chdir(newRoot); err != nil {
@@ -217,6 +237,7 @@ func msgOf(err error) string {
 	return err.Error()
 }
 
+// runOp runs one operation; a bindfd op consumes (closes) its tree.
 func runOp(op mountOp, trees []int) error {
 	dst := newRoot + op.dest
 	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
@@ -249,6 +270,7 @@ func runOp(op mountOp, trees []int) error {
 		if err := ensureMountPoint(dst, isDir); err != nil {
 			return mountErr("create mount point", op.dest, err)
 		}
+		trees[op.src] = -1
 		if err := attachTree(tree, dst, op.readOnly, op.noexec); err != nil {
 			return err
 		}

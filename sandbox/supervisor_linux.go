@@ -220,6 +220,12 @@ func (c *Cmd) Start() error {
 		cg.destroy()
 		return fmt.Errorf("sandbox: starting the init stage: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", err)
 	}
+	// The init has its copies now; ours would keep the socket open (no EOF
+	// when the init dies) and the detached mount trees alive.
+	for _, f := range opened {
+		f.Close()
+	}
+	opened = nil
 	sv := &supervisor{ec: ec, sock: sock, cgroup: cg}
 	c.sv = sv
 	fail := func(err error) error {
@@ -485,4 +491,3 @@ func checkFilterAdmitsExecve(filter []byte) error {
 	}
 	return fmt.Errorf("sandbox: the seccomp filter does not allow execve (it returns %s): execve is the one call the policy must admit (the gate's last step before the program runs, and nobody can answer a notification for it yet); allow execve in the policy", act)
 }
-

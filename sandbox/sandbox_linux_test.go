@@ -1,0 +1,583 @@
+package sandbox_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ringfence/ringfence/bpf"
+	"github.com/ringfence/ringfence/sandbox"
+	"golang.org/x/sys/unix"
+)
+
+func TestMain(m *testing.M) {
+	sandbox.Init()
+	if h := os.Getenv(helperEnv); h != "" {
+		os.Exit(runHelper(h))
+	}
+	if os.Getenv(superviseEnv) != "" {
+		os.Exit(supervise())
+	}
+	os.Exit(m.Run())
+}
+
+const (
+	retKillProcess = 0x80000000
+	retUserNotif   = 0x7fc00000
+	retAllow       = 0x7fff0000
+	retErrnoEPERM  = 0x00050000 | 1
+	auditArchAMD64 = 0xc000003e
+)
+
+// filterExcept is a small seccomp program: kill foreign ABIs, return ret
+// for syscall nr, allow the rest. The policy compiler is tested on its own;
+// here the runner is under test.
+func filterExcept(nr int, ret uint32) []byte {
+	jeq := uint16(bpf.ClassJMP | bpf.JmpJEQ | bpf.SrcK)
+	return bpf.Marshal([]bpf.Instruction{
+		bpf.Stmt(bpf.OpLdAbsW, bpf.OffsetArch),
+		bpf.Jump(jeq, auditArchAMD64, 1, 0),
+		bpf.Stmt(bpf.OpRetK, retKillProcess),
+		bpf.Stmt(bpf.OpLdAbsW, bpf.OffsetNr),
+		bpf.Jump(jeq, uint32(nr), 0, 1),
+		bpf.Stmt(bpf.OpRetK, ret),
+		bpf.Stmt(bpf.OpRetK, retAllow),
+	})
+}
+
+// blockedNr is the syscall the test filters act on: acct, which nothing
+// in a test calls by accident.
+const blockedNr = unix.SYS_ACCT
+
+var allowButAcctKills = filterExcept(blockedNr, retKillProcess)
+
+// helperCmd runs this test binary inside a sandbox as helper name.
+func helperCmd(t testing.TB, name string, args ...string) (*sandbox.Cmd, *bytes.Buffer) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sandbox.Command(exe, args...)
+	c.Env = []string{helperEnv + "=" + name}
+	c.Config.Filter = allowButAcctKills
+	c.Config.Mounts = []sandbox.Mount{{Kind: sandbox.MountROBind, Source: exe}}
+	var out bytes.Buffer
+	c.Stdout = &out
+	c.Stderr = &testWriter{t: t}
+	return c, &out
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.t.Logf("sandbox stderr: %s", strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func exitErr(t *testing.T, err error) *sandbox.ExitError {
+	t.Helper()
+	var ee *sandbox.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("want *ExitError, got %T %v", err, err)
+	}
+	return ee
+}
+
+func TestSandboxExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		helper string
+		args   []string
+		code   int
+		sig    syscall.Signal
+	}{
+		{"exit", []string{"0"}, 0, 0},
+		{"exit", []string{"3"}, 3, 0},
+		{"exit", []string{"255"}, 255, 0},
+		{"killself", nil, 128 + 9, syscall.SIGKILL},
+	} {
+		t.Run(fmt.Sprint(tc.helper, tc.args), func(t *testing.T) {
+			c, _ := helperCmd(t, tc.helper, tc.args...)
+			err := c.Run()
+			if c.ExitCode() != tc.code {
+				t.Errorf("ExitCode() = %d, want %d (err %v)", c.ExitCode(), tc.code, err)
+			}
+			if tc.code == 0 {
+				if err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				return
+			}
+			ee := exitErr(t, err)
+			if ee.Code != tc.code || ee.Signal != tc.sig || ee.Reason != sandbox.ReasonNone {
+				t.Errorf("got %+v, want code %d signal %v no reason", ee, tc.code, tc.sig)
+			}
+		})
+	}
+}
+
+func TestSandboxSeccompKillReported(t *testing.T) {
+	c, out := helperCmd(t, "blocked")
+	ee := exitErr(t, c.Run())
+	if ee.Reason != sandbox.ReasonSeccomp || ee.Signal != syscall.SIGSYS || ee.Code != 128+31 {
+		t.Fatalf("got %+v (%v), want seccomp SIGSYS 159", ee, ee)
+	}
+	if !strings.Contains(ee.Error(), "killed by seccomp: SIGSYS") {
+		t.Errorf("message %q", ee.Error())
+	}
+	if strings.Contains(out.String(), "blocked=") {
+		t.Errorf("getppid returned: %s", out)
+	}
+}
+
+func TestSandboxFacts(t *testing.T) {
+	t.Setenv("RINGFENCE_SECRET", "hunter2")
+	t.Setenv("LC_TIME", "C")
+	// The working directory: bound read-only, with a marker to read.
+	cwd := t.TempDir()
+	os.Chmod(cwd, 0o755)
+	if err := os.WriteFile(filepath.Join(cwd, "marker"), []byte("visible"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A file in the host's /tmp that the private /tmp must not show.
+	hostTmp, err := os.CreateTemp("", "ringfence-host-marker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostTmp.Close()
+	defer os.Remove(hostTmp.Name())
+
+	c, out := helperCmd(t, "facts", "/", "/etc", "/tmp", "/dev/shm", cwd, "/root", "/home")
+	c.Dir = cwd
+	c.Env = append(c.Env, "EXPLICIT=1")
+	if err := c.Run(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	var f facts
+	if err := json.Unmarshal(out.Bytes(), &f); err != nil {
+		t.Fatalf("facts: %v\n%s", err, out)
+	}
+	for _, n := range nsNames {
+		host, _ := os.Readlink("/proc/self/ns/" + n)
+		if f.NS[n] == "" || f.NS[n] == host {
+			t.Errorf("namespace %s: inside %q, host %q: want a new one", n, f.NS[n], host)
+		}
+	}
+	for _, k := range []string{"CapEff", "CapPrm", "CapBnd", "CapAmb", "CapInh"} {
+		if f.Status[k] != "0000000000000000" {
+			t.Errorf("%s = %q, want all zero", k, f.Status[k])
+		}
+	}
+	if f.Status["NoNewPrivs"] != "1" || f.Status["Seccomp"] != "2" {
+		t.Errorf("NoNewPrivs %q Seccomp %q, want 1 and 2", f.Status["NoNewPrivs"], f.Status["Seccomp"])
+	}
+	if f.Status["PPid"] != "1" {
+		t.Errorf("PPid = %q, want 1 (the init)", f.Status["PPid"])
+	}
+	if len(f.Ifaces) != 1 || !f.Ifaces["lo"] {
+		t.Errorf("interfaces %v, want only lo, up", f.Ifaces)
+	}
+	if f.UID != 0 || f.GID != 0 || f.Hostname != "ringfence" {
+		t.Errorf("uid %d gid %d hostname %q", f.UID, f.GID, f.Hostname)
+	}
+	for _, kv := range f.Env {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains([]string{"PATH", "HOME", "TERM", "LANG", "LC_TIME", "EXPLICIT", helperEnv}, k) {
+			t.Errorf("environment leaks %s", kv)
+		}
+	}
+	if !slices.Contains(f.Env, "LC_TIME=C") || !slices.Contains(f.Env, "EXPLICIT=1") {
+		t.Errorf("allowlisted or explicit variables missing: %v", f.Env)
+	}
+	wantWrites := map[string]string{"/": "EROFS", "/etc": "EROFS", "/tmp": "ok", "/dev/shm": "ok", cwd: "EROFS", "/root": "EROFS", "/home": "EROFS"}
+	for p, want := range wantWrites {
+		if f.Writes[p] != want {
+			t.Errorf("write under %s: %s, want %s", p, f.Writes[p], want)
+		}
+	}
+	if f.Cwd != cwd || f.Reads["cwd/marker"] != "visible" {
+		t.Errorf("cwd %q marker %q: want %q readable", f.Cwd, f.Reads["cwd/marker"], cwd)
+	}
+	if len(f.Lists["/root"]) != 0 || len(f.Lists["/run"]) != 0 {
+		t.Errorf("/root %v /run %v: want empty", f.Lists["/root"], f.Lists["/run"])
+	}
+	for _, n := range f.Lists["/tmp"] {
+		if n == filepath.Base(hostTmp.Name()) {
+			t.Errorf("the host's /tmp is visible inside: %v", f.Lists["/tmp"])
+		}
+	}
+	// Landlock: /proc/self/comm is writable by mount and by DAC; only the
+	// Landlock rules (writes only in writable places) deny it. Its signal
+	// scope keeps CMD from signalling the init, outside its domain.
+	if f.ProcComm != "EACCES" {
+		t.Errorf("write /proc/self/comm: %s, want EACCES from Landlock", f.ProcComm)
+	}
+	if f.KillInit != "EPERM" {
+		t.Errorf("kill(1, 0): %s, want EPERM from Landlock's signal scope", f.KillInit)
+	}
+}
+
+// TestSandboxLandlockOff checks the Landlock assertions of TestSandboxFacts
+// can fail: without Landlock the same writes succeed.
+func TestSandboxLandlockOff(t *testing.T) {
+	c, out := helperCmd(t, "facts")
+	c.Config.Landlock = sandbox.LandlockOff
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	var f facts
+	if err := json.Unmarshal(out.Bytes(), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.ProcComm != "ok" || f.KillInit != "ok" {
+		t.Errorf("without Landlock: comm %s kill %s, want ok ok", f.ProcComm, f.KillInit)
+	}
+}
+
+func TestSandboxNoExecFromWritable(t *testing.T) {
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	b, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "true"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c, out := helperCmd(t, "exec", "/tmp/rw/true")
+	c.Config.Mounts = append(c.Config.Mounts, sandbox.Mount{Kind: sandbox.MountBind, Source: dir, Dest: "/tmp/rw"})
+	c.Log = quietLog()
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out.String()); got != "EACCES" {
+		t.Errorf("exec from a writable bind: %q, want EACCES", got)
+	}
+	// The program itself in a writable place: refused by the exec stage.
+	c2 := sandbox.Command("/tmp/rw/true")
+	c2.Config.Filter = allowButAcctKills
+	c2.Config.Mounts = []sandbox.Mount{{Kind: sandbox.MountBind, Source: dir, Dest: "/tmp/rw"}}
+	c2.Log = quietLog()
+	err = c2.Run()
+	var se *sandbox.StageError
+	if !errors.As(err, &se) || se.Stage != "exec" || !errors.Is(err, syscall.EACCES) {
+		t.Errorf("Run /tmp/rw/true: %v, want stage exec EACCES", err)
+	}
+}
+
+// TestSandboxFDsClosed: only 0, 1 and 2 reach CMD, even when the caller
+// holds an fd without close-on-exec. ls lists its own /proc/self/fd, which
+// it holds open as fd 3.
+func TestSandboxFDsClosed(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	leak, err := unix.Dup(int(w.Fd())) // no O_CLOEXEC
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(leak)
+	c := sandbox.Command("/bin/ls", "/proc/self/fd")
+	c.Config.Filter = allowButAcctKills
+	var out bytes.Buffer
+	c.Stdout = &out
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(out.String()); !slices.Equal(got, []string{"0", "1", "2", "3"}) {
+		t.Errorf("fds inside %v, want 0 1 2 and ls's own 3 (the caller held %d)", got, leak)
+	}
+}
+
+func TestSandboxZombiesReaped(t *testing.T) {
+	c, out := helperCmd(t, "orphans")
+	if err := c.Run(); err != nil {
+		t.Fatalf("Run: %v (%s)", err, out)
+	}
+	if got := strings.TrimSpace(out.String()); got != "zombies=0" {
+		t.Errorf("%s, want zombies=0", got)
+	}
+}
+
+func TestSandboxTimeout(t *testing.T) {
+	c, _ := helperCmd(t, "sleep")
+	c.Config.Timeout = 300 * time.Millisecond
+	t0 := time.Now()
+	ee := exitErr(t, c.Run())
+	if ee.Reason != sandbox.ReasonTimeout || ee.Code != 137 {
+		t.Errorf("got %+v, want timeout 137", ee)
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestSandboxCPUTime(t *testing.T) {
+	c, _ := helperCmd(t, "burn")
+	c.Config.Rlimits.CPUTime = 1
+	ee := exitErr(t, c.Run())
+	if ee.Reason != sandbox.ReasonCPUTime {
+		t.Errorf("got %+v (%v), want cpu-time", ee, ee)
+	}
+}
+
+func TestSandboxSignalForwarded(t *testing.T) {
+	c, _ := helperCmd(t, "term")
+	pr, pw := io.Pipe()
+	c.Stdout = pw
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(pr).ReadString('\n')
+	if line != "ready\n" {
+		t.Fatalf("helper said %q", line)
+	}
+	go io.Copy(io.Discard, pr)
+	if err := c.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Wait()
+	pw.Close()
+	if ee := exitErr(t, err); ee.Code != 42 {
+		t.Errorf("got %+v, want exit 42 from the helper's SIGTERM handler", ee)
+	}
+}
+
+func TestSandboxRlimitsAndKeepFD(t *testing.T) {
+	c, out := helperCmd(t, "facts")
+	c.Config.Rlimits.Nofile = 64
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	var f facts
+	json.Unmarshal(out.Bytes(), &f)
+	if f.RlimNofile != 64 {
+		t.Errorf("RLIMIT_NOFILE %d, want 64", f.RlimNofile)
+	}
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	fd := int(w.Fd())
+	c, out = helperCmd(t, "fd", strconv.Itoa(fd))
+	c.Config.KeepFDs = []int{fd}
+	c.Log = quietLog()
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out.String()); got != "ok" {
+		t.Errorf("kept fd %d inside: %s, want ok", fd, got)
+	}
+	c, out = helperCmd(t, "fd", strconv.Itoa(fd))
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out.String()); got != "EBADF" {
+		t.Errorf("fd %d not kept, inside: %s, want EBADF", fd, got)
+	}
+}
+
+func TestSandboxRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*sandbox.Cmd)
+		want string
+	}{
+		{"no filter", func(c *sandbox.Cmd) { c.Config.Filter = nil }, "no seccomp filter"},
+		{"execve denied", func(c *sandbox.Cmd) { c.Config.Filter = filterExcept(unix.SYS_EXECVE, retErrnoEPERM) }, "does not allow execve"},
+		{"memory limit", func(c *sandbox.Cmd) { c.Config.Limits.MemoryBytes = 64 << 20 }, "cgroup"},
+		{"mlock", func(c *sandbox.Cmd) { c.Config.Mlock = true }, "mlock"},
+		{"missing program", func(c *sandbox.Cmd) { c.Path = "no-such-program-here"; c.Args = []string{c.Path} }, "not found in the sandbox's PATH"},
+		{"bind missing source", func(c *sandbox.Cmd) {
+			c.Config.Mounts = append(c.Config.Mounts, sandbox.Mount{Kind: sandbox.MountROBind, Source: "/no/such/dir"})
+		}, "/no/such/dir"},
+		{"mount point in read-only root", func(c *sandbox.Cmd) {
+			c.Config.Mounts = append(c.Config.Mounts, sandbox.Mount{Kind: sandbox.MountTmpfs, Dest: "/usr/no-such-dir"})
+		}, "read-only root"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := helperCmd(t, "exit", "0")
+			tc.edit(c)
+			err := c.Start()
+			if err == nil {
+				c.Wait()
+				t.Fatalf("Start succeeded, want an error containing %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSandboxNotifyListener(t *testing.T) {
+	c, out := helperCmd(t, "blocked")
+	c.Config.Filter = filterExcept(blockedNr, retUserNotif)
+	c.Config.Notify = true
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if c.NotifyFD == nil {
+		t.Fatal("no NotifyFD")
+	}
+	defer c.NotifyFD.Close()
+	// struct seccomp_notif (80 bytes) and seccomp_notif_resp (24 bytes).
+	var req [80]byte
+	if _, _, e := unix.Syscall(unix.SYS_IOCTL, c.NotifyFD.Fd(), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafePtr(&req[0]))); e != 0 {
+		t.Fatalf("NOTIF_RECV: %v", e)
+	}
+	nr := int32(leU32(req[16:]))
+	if nr != blockedNr {
+		t.Errorf("notification for syscall %d, want acct %d", nr, blockedNr)
+	}
+	var resp [24]byte
+	copy(resp[0:8], req[0:8]) // id
+	putLeU64(resp[8:], 4242)  // val
+	if _, _, e := unix.Syscall(unix.SYS_IOCTL, c.NotifyFD.Fd(), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafePtr(&resp[0]))); e != 0 {
+		t.Fatalf("NOTIF_SEND: %v", e)
+	}
+	if err := c.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out.String()); got != "blocked=4242 errno=0" {
+		t.Errorf("helper saw %q, want the supervisor's answer 4242", got)
+	}
+}
+
+func leU32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+func putLeU64(b []byte, v uint64) {
+	for i := 0; i < 8; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+// superviseEnv makes the test binary a supervisor that starts a sleeping
+// sandbox, prints the init's pid and waits to be killed.
+const superviseEnv = "RINGFENCE_TEST_SUPERVISE"
+
+func supervise() int {
+	c, _ := helperCmd(nopTB{}, "sleep")
+	if err := c.Start(); err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	fmt.Println(c.Pid())
+	c.Wait()
+	return 0
+}
+
+type nopTB struct{ testing.TB }
+
+func (nopTB) Helper()                      {}
+func (nopTB) Fatal(args ...any)            { panic(fmt.Sprint(args...)) }
+func (nopTB) Logf(format string, a ...any) {}
+
+func TestSandboxDiesWithParent(t *testing.T) {
+	exe, _ := os.Executable()
+	sup := exec.Command(exe)
+	sup.Env = append(os.Environ(), superviseEnv+"=1")
+	stdout, _ := sup.StdoutPipe()
+	if err := sup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		sup.Process.Kill()
+		t.Fatalf("supervisor: %v %q", err, line)
+	}
+	initPid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		sup.Process.Kill()
+		t.Fatalf("supervisor said %q", line)
+	}
+	pidNS, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", initPid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countInNS(pidNS); n < 2 {
+		t.Fatalf("%d processes in the sandbox's pid namespace before the kill, want init and CMD", n)
+	}
+	sup.Process.Signal(syscall.SIGKILL)
+	sup.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for countInNS(pidNS) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("processes of %s still alive 5 s after the supervisor was killed", pidNS)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// countInNS counts host processes in the pid namespace ns (zombies too).
+func countInNS(ns string) int {
+	n := 0
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		if l, err := os.Readlink("/proc/" + e.Name() + "/ns/pid"); err == nil && l == ns {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRootless runs this package's sandbox tests again as an unprivileged
+// user (nobody), from a copy of the test binary that nobody can read.
+func TestRootless(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("already rootless: this test re-runs the suite as nobody when started as root")
+	}
+	exe, _ := os.Executable()
+	dir, err := os.MkdirTemp("", "ringfence-rootless")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyExe := filepath.Join(dir, "sandbox.test")
+	if err := os.WriteFile(copyExe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := exec.Command(copyExe, "-test.run=^TestSandbox", "-test.v", "-test.count=1")
+	c.Dir = dir
+	c.Env = []string{"PATH=/usr/bin:/bin", "HOME=/", "TMPDIR=" + dir}
+	c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := c.CombinedOutput()
+	t.Logf("rootless run:\n%s", out)
+	if err != nil {
+		t.Fatalf("rootless suite failed: %v", err)
+	}
+	if bytes.Contains(out, []byte("--- FAIL")) || !bytes.Contains(out, []byte("--- PASS: TestSandboxFacts")) {
+		t.Fatalf("rootless suite did not pass")
+	}
+}
