@@ -355,3 +355,63 @@ main.policy:3:8: unknown syscall "frobnicate"
 		t.Errorf("got\n%v\nwant\n%s", err, want)
 	}
 }
+
+// A define of `argument & MASK` is a condition, expanded per syscall: the
+// argument sits at different positions in openat and pipe2.
+func TestConditionDefinePerSyscall(t *testing.T) {
+	p := load(t, `default errno(EPERM)
+define CLOEXEC = flags & O_CLOEXEC
+allow openat, pipe2 if CLOEXEC
+`)
+	cloexec := constant(t, "O_CLOEXEC")
+	checkCalls(t, p, []call{
+		{name: "openat", args: [6]uint64{0, 0, cloexec}, want: seccomp.Allow},
+		{name: "openat", args: [6]uint64{cloexec, 0, 0}, want: seccomp.Errno(1)},
+		{name: "pipe2", args: [6]uint64{0, cloexec}, want: seccomp.Allow},
+		{name: "pipe2", args: [6]uint64{0, 0}, want: seccomp.Errno(1)},
+	})
+}
+
+// Named arguments take the width and signedness of their C type.
+func TestArgumentWidths(t *testing.T) {
+	p := load(t, `default errno(EPERM)
+allow openat if dirfd == AT_FDCWD
+allow read if fd < 0
+allow lseek if whence > 1
+allow write if count > 0xffffffff
+`)
+	const hi = 0x12345678_00000000
+	checkCalls(t, p, []call{
+		{name: "openat", args: [6]uint64{0xffffff9c}, want: seccomp.Allow},
+		{name: "openat", args: [6]uint64{hi | 0xffffff9c}, want: seccomp.Allow},
+		{name: "openat", args: [6]uint64{^uint64(99)}, want: seccomp.Allow},
+		{name: "read", args: [6]uint64{0xffffffff}, want: seccomp.Allow}, // fd -1: signed
+		{name: "read", args: [6]uint64{hi | 5}, want: seccomp.Errno(1)},
+		{name: "lseek", args: [6]uint64{0, 0, 0xffffffff}, want: seccomp.Allow}, // unsigned int
+		{name: "lseek", args: [6]uint64{0, 0, hi | 1}, want: seccomp.Errno(1)},
+		{name: "write", args: [6]uint64{0, 0, 1 << 32}, want: seccomp.Allow}, // size_t: 64 bits
+		{name: "write", args: [6]uint64{0, 0, 0xffffffff}, want: seccomp.Errno(1)},
+	})
+}
+
+// Sets nest, include groups, and may be used before they are defined;
+// constants defines evaluate per ABI; errno names are values.
+func TestDefines(t *testing.T) {
+	p := load(t, `default errno(EPERM)
+allow ALL
+allow fcntl if arg1 == CMD
+define ALL = NET, @timer, read
+define NET = socket, connect
+define CMD = F_GETFL
+errno(EACCES | 0) getpid if arg0 == EPERM
+`)
+	checkCalls(t, p, []call{
+		{name: "read", want: seccomp.Allow},
+		{name: "socket", want: seccomp.Allow},
+		{name: "connect", want: seccomp.Allow},
+		{name: "timer_create", want: seccomp.Allow},
+		{name: "fcntl", args: [6]uint64{0, constant(t, "F_GETFL")}, want: seccomp.Allow},
+		{name: "getpid", args: [6]uint64{1}, want: seccomp.Errno(13)},
+		{name: "write", want: seccomp.Errno(1)},
+	})
+}
