@@ -6,11 +6,17 @@ import (
 	"github.com/ringfence/ringfence/cgroup"
 )
 
-// sandboxCgroup is the sandbox's control group. Package cgroup creates and
-// enforces it; until its New lands in this tree, requesting a limit is an
-// error (never a silent no-op). All methods are nil-safe.
+// sandboxCgroup is the sandbox's control group, made by package cgroup
+// when Config.Limits asks for memory, pids or cpu. Without limits no group
+// is made: the pid namespace already ends every process with the init, and
+// creating cgroup directories would cost start-up time for nothing. All
+// methods are nil-safe.
+//
+// The init joins the group before it reads its config, so every process
+// of the sandbox is inside; the init itself (a few MiB, a few threads)
+// counts against the limits too.
 type sandboxCgroup struct {
-	limits cgroup.Limits
+	g *cgroup.Group
 }
 
 func limitsRequested(l cgroup.Limits) bool {
@@ -21,12 +27,41 @@ func newSandboxCgroup(cfg *Config) (*sandboxCgroup, error) {
 	if !limitsRequested(cfg.Limits) {
 		return nil, nil
 	}
-	return nil, fmt.Errorf("sandbox: --memory, --pids and --cpus need cgroups, and this build's package cgroup cannot create groups yet: run without them (or use --nofile/--fsize/--cpu-time rlimits)")
+	g, err := cgroup.New(cgroup.UniqueName("run-"), cfg.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return &sandboxCgroup{g: g}, nil
 }
 
-func (g *sandboxCgroup) add(pid int) error { return nil }
-func (g *sandboxCgroup) kill()             {}
-func (g *sandboxCgroup) destroy()          {}
+func (s *sandboxCgroup) add(pid int) error {
+	if s == nil {
+		return nil
+	}
+	return s.g.Add(pid)
+}
 
-// explain says which limit killed something ("" when none did).
-func (g *sandboxCgroup) explain() string { return "" }
+func (s *sandboxCgroup) kill() {
+	if s != nil {
+		s.g.Kill()
+	}
+}
+
+func (s *sandboxCgroup) destroy() {
+	if s != nil {
+		s.g.Destroy()
+	}
+}
+
+// oomDetail says what the memory limit did ("" when its OOM killer killed
+// nothing).
+func (s *sandboxCgroup) oomDetail() string {
+	if s == nil {
+		return ""
+	}
+	ev, err := s.g.Events()
+	if err != nil || ev.OOMKills == 0 {
+		return ""
+	}
+	return ev.Explain(s.g.Limits())
+}

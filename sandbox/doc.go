@@ -57,8 +57,9 @@
 // A control that is requested but cannot be applied stops Start with an
 // error that names it and says what to change: a nil Filter without
 // SeccompOff, a filter that denies execve, Landlock required but missing,
-// cgroup limits while package cgroup cannot create groups, --mlock (it
-// cannot survive execve), --tty (not yet written). Probe reports layer by
+// a cgroup limit that package cgroup cannot enforce here (rootless without
+// a delegated cgroup), --mlock (it cannot survive execve), --tty (not yet
+// written). Probe reports layer by
 // layer what a Config asks for and what this kernel and privilege level
 // will enforce.
 //

@@ -80,6 +80,15 @@ func runHelper(name string) int {
 		fmt.Println("ready")
 		<-ch
 		return 42
+	case "hog":
+		var keep [][]byte
+		for {
+			b := make([]byte, 4<<20)
+			for i := range b {
+				b[i] = 1
+			}
+			keep = append(keep, b)
+		}
 	case "burn":
 		for {
 		}

@@ -327,6 +327,30 @@ func TestSandboxTimeout(t *testing.T) {
 	}
 }
 
+// TestSandboxMemoryLimit: a memory hog dies by the OOM killer of its
+// cgroup, and the reason says so. Rootless (no delegated cgroup here), the
+// limit cannot be enforced and Start must refuse, naming it.
+func TestSandboxMemoryLimit(t *testing.T) {
+	c, _ := helperCmd(t, "hog")
+	c.Config.Limits.MemoryBytes = 64 << 20
+	if os.Geteuid() != 0 {
+		err := c.Start()
+		if err == nil {
+			c.Signal(syscall.SIGKILL)
+			c.Wait()
+			t.Fatal("rootless Start with a memory limit succeeded; want a refusal")
+		}
+		if !strings.Contains(err.Error(), "memory") {
+			t.Errorf("refusal %q does not name the memory limit", err)
+		}
+		return
+	}
+	ee := exitErr(t, c.Run())
+	if ee.Reason != sandbox.ReasonMemory || ee.Signal != syscall.SIGKILL {
+		t.Errorf("got %+v (%v), want memory SIGKILL", ee, ee)
+	}
+}
+
 func TestSandboxCPUTime(t *testing.T) {
 	c, _ := helperCmd(t, "burn")
 	c.Config.Rlimits.CPUTime = 1
@@ -403,7 +427,7 @@ func TestSandboxRefusals(t *testing.T) {
 	}{
 		{"no filter", func(c *sandbox.Cmd) { c.Config.Filter = nil }, "no seccomp filter"},
 		{"execve denied", func(c *sandbox.Cmd) { c.Config.Filter = filterExcept(unix.SYS_EXECVE, retErrnoEPERM) }, "does not allow execve"},
-		{"memory limit", func(c *sandbox.Cmd) { c.Config.Limits.MemoryBytes = 64 << 20 }, "cgroup"},
+		{"tty", func(c *sandbox.Cmd) { c.Config.TTY = true }, "tty"},
 		{"mlock", func(c *sandbox.Cmd) { c.Config.Mlock = true }, "mlock"},
 		{"missing program", func(c *sandbox.Cmd) { c.Path = "no-such-program-here"; c.Args = []string{c.Path} }, "not found in the sandbox's PATH"},
 		{"bind missing source", func(c *sandbox.Cmd) {

@@ -337,7 +337,7 @@ func (c *Cmd) Wait() error {
 	sv.mu.Lock()
 	timedOut := sv.timedOut
 	sv.mu.Unlock()
-	events := sv.cgroup.explain()
+	oom := sv.cgroup.oomDetail()
 	sv.cgroup.kill()
 	sv.cgroup.destroy()
 	sv.done = true
@@ -358,10 +358,10 @@ func (c *Cmd) Wait() error {
 			}
 		}
 	}
-	if events != "" && sv.exit.Reason == ReasonNone && sv.exit.Signal == int(syscall.SIGKILL) {
+	if oom != "" && sv.exit.Reason == ReasonNone && sv.exit.Signal == int(syscall.SIGKILL) {
 		sv.exit.Reason = ReasonMemory
 		err := exitErrorFrom(sv.exit, c.Config.Timeout).(*ExitError)
-		err.Detail = events
+		err.Detail = oom
 		return err
 	}
 	return exitErrorFrom(sv.exit, c.Config.Timeout)
