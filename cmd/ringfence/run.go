@@ -38,6 +38,7 @@ type runFlags struct {
 	mlock, tty, noLandlock, dryRun, asJSON, complain  bool
 	keepFDs                                           []int
 	logFile, config                                   string
+	isolation                                         string
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -71,6 +72,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.asJSON, "json", false, "with --dry-run: print JSON")
 	fl.BoolVar(&f.complain, "complain", false, "allow what the policy would deny, and report each pattern once")
 	fl.StringVar(&f.logFile, "log", "", "also write violation events to FILE as JSON lines")
+	fl.StringVar(&f.isolation, "isolation", "none", "isolation profile: none, or pipe (a static binary that talks only to stdin/stdout: empty root, pipe-worker policy)")
 	fl.StringVar(&f.config, "config", "", "read settings from a YAML file whose keys are these flags' names; flags win")
 }
 
@@ -233,6 +235,11 @@ func (f *runFlags) run(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	cfg, args, cleanup, err := f.applyIsolation(cmd, cfg, args)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	defer cleanup()
 	var p *seccomp.Policy
 	if !cfg.SeccompOff {
 		if p, err = loadPolicy(cmd, f.policy); err != nil {
