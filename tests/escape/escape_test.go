@@ -1,0 +1,429 @@
+package escape
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// runOpts are the settings of one run. The limits apply to the sandboxed
+// run only: outside the sandbox there is nothing to enforce them.
+type runOpts struct {
+	stdin *os.File
+
+	memory  int64 // cgroup memory limit, bytes (--memory)
+	pids    int64 // cgroup pids limit (--pids)
+	cpuTime uint64
+	timeout time.Duration
+	tmpfs   map[string]int64 // extra tmpfs mounts: destination -> size (--tmpfs DST:SIZE)
+}
+
+// result is what one run of an attack showed.
+type result struct {
+	stdout, stderr string
+	code           int            // exit status, -1 when killed by a signal
+	signal         syscall.Signal // the signal that killed it
+	reason         string         // why the sandbox ended it, if it says
+	log            string         // the sandbox's own log (warnings)
+	err            error          // the run could not even start
+}
+
+// verdict returns the attack's verdict word ("ESCAPED", "CONTAINED", or ""
+// when it printed none) and its detail.
+func (r result) verdict() (string, string) {
+	for _, line := range strings.Split(r.stdout, "\n") {
+		w, d, _ := strings.Cut(line, " ")
+		if w == "ESCAPED" || w == "CONTAINED" {
+			return w, d
+		}
+	}
+	return "", ""
+}
+
+func (r result) String() string {
+	var b strings.Builder
+	if r.err != nil {
+		fmt.Fprintf(&b, "error: %v; ", r.err)
+	}
+	if r.signal != 0 {
+		fmt.Fprintf(&b, "killed by signal %d (%v)", int(r.signal), r.signal)
+		if r.reason != "" {
+			fmt.Fprintf(&b, ", reason %s", r.reason)
+		}
+	} else {
+		fmt.Fprintf(&b, "exit %d", r.code)
+	}
+	fmt.Fprintf(&b, "; stdout %q; stderr %q", strings.TrimSpace(r.stdout), strings.TrimSpace(strings.ReplaceAll(r.stderr, startedLine, "")))
+	if r.log != "" {
+		fmt.Fprintf(&b, "; sandbox log %q", strings.TrimSpace(r.log))
+	}
+	return b.String()
+}
+
+// startedLine is what every attack writes to stderr first thing (see
+// attacks/common.h): proof that it ran at all.
+const startedLine = "ATTACK-STARTED\n"
+
+// escaped is true when the attack says so and exits 0.
+func (r result) escaped() bool {
+	w, _ := r.verdict()
+	return r.err == nil && w == "ESCAPED" && r.code == 0
+}
+
+// contained is true when the attack ran and failed: it printed CONTAINED and
+// exited 1, or it was killed by a signal (by seccomp, a limit, the kernel).
+func (r result) contained() error {
+	if r.err != nil {
+		return fmt.Errorf("the sandbox did not run the attack: %v", r.err)
+	}
+	if !strings.Contains(r.stderr, startedLine) {
+		return fmt.Errorf("the attack never started (so its containment proves nothing): %v", r)
+	}
+	w, _ := r.verdict()
+	switch {
+	case w == "ESCAPED":
+		return fmt.Errorf("ESCAPED: %v", r)
+	case r.signal != 0:
+		return nil
+	case w == "CONTAINED" && r.code == 1:
+		return nil
+	}
+	return fmt.Errorf("no verdict (the attack must print CONTAINED and exit 1, or be killed): %v", r)
+}
+
+// runHost runs argv on the host, without a sandbox.
+func runHost(argv []string, o runOpts) result {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if o.stdin != nil {
+		cmd.Stdin = o.stdin
+	}
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			r.signal = ws.Signal()
+		}
+	default:
+		r.err = err
+	}
+	return r
+}
+
+// env is what an attack's arguments and host checks are made of.
+type env struct {
+	h         *host
+	v         *victim
+	sandboxed bool
+	tag       string // unique per run: what this run sends to the listeners
+	master    *os.File
+	slave     *os.File
+}
+
+// attack is one row of the suite.
+type attack struct {
+	name string // subtest name
+	prog string // program in attacks/ (default: name)
+	args func(e *env) []string
+	opts runOpts // sandbox limits for the resource attacks
+	tty  bool    // stdin is a pty slave (TIOCSTI)
+	leak bool    // a host fd without O_CLOEXEC is open while the run starts
+
+	// missing names a kernel feature without which the attack cannot
+	// succeed anywhere, and evidence says whether a failed run outside the
+	// sandbox shows that feature missing on this kernel.
+	missing  string
+	evidence func(r result) bool
+
+	// check inspects the host after the sandboxed run.
+	check func(e *env) error
+	// undo removes what the successful run outside the sandbox left.
+	undo func(e *env)
+
+	// rootless: part of the subset run with the sandbox started by an
+	// unprivileged user (uid 65534).
+	rootless bool
+}
+
+func (a attack) program() string {
+	if a.prog != "" {
+		return a.prog
+	}
+	return a.name
+}
+
+// enosys is the evidence that a syscall does not exist on this kernel.
+func enosys(r result) bool {
+	_, d := r.verdict()
+	return strings.Contains(d, "ENOSYS")
+}
+
+func victimIntact(e *env) error { return e.v.intact() }
+
+func hostPID(e *env) []string { return []string{e.v.pid()} }
+
+func none(*env) []string { return nil }
+
+// attacks is the suite. README.md has the same list with what stops each.
+var attacks = []attack{
+	// Other processes of the host.
+	{name: "ptrace_attach", args: hostPID, check: victimIntact},
+	{name: "ptrace_seize", args: hostPID, check: victimIntact},
+	{name: "process_vm_readv", args: hostPID, check: victimIntact},
+	{name: "proc_mem", args: hostPID, check: victimIntact},
+	{name: "kill_host", args: hostPID, check: victimIntact, rootless: true},
+	{name: "signal_supervisor", args: func(*env) []string { return []string{fmt.Sprint(os.Getpid())} }, rootless: true},
+	{name: "ptrace_sibling", args: none, rootless: true},
+	{name: "seccomp_loosen", args: none, rootless: true},
+	{name: "setns", args: hostPID, check: victimIntact},
+
+	// Files of the host.
+	{name: "read_root_secret", prog: "read_secret", args: func(e *env) []string { return []string{e.h.rootSecret, e.h.marker} }},
+	{name: "read_home_secret", prog: "read_secret", args: func(e *env) []string { return []string{e.h.homeSecret, e.h.marker} }, rootless: true},
+	{name: "read_shadow", args: none},
+	{name: "write_host", args: func(e *env) []string { return []string{e.h.target} }, check: func(e *env) error {
+		if _, err := os.Stat(filepath.Join(e.h.target, "escape-written")); err == nil {
+			return fmt.Errorf("the file was created on the host")
+		}
+		return nil
+	}, undo: func(e *env) { os.Remove(filepath.Join(e.h.target, "escape-written")) }, rootless: true},
+	{name: "fd_leak", args: func(e *env) []string { return []string{e.h.marker} }, leak: true, rootless: true},
+	{name: "proc_self_exe", args: func(e *env) []string { return []string{filepath.Join(e.h.bin, "reopen")} }, rootless: true},
+	{name: "open_by_handle", args: func(e *env) []string {
+		return []string{fmt.Sprint(e.h.handleType), e.h.handleHex, e.h.marker}
+	}},
+	{name: "chroot_escape", args: func(e *env) []string { return []string{e.h.rootSecret, e.h.marker} }},
+	{name: "pivot_root", args: func(e *env) []string { return []string{fmt.Sprint(e.h.mntNS)} }},
+	{name: "mount_tmpfs", args: func(e *env) []string { return []string{e.h.target} }, check: func(e *env) error {
+		m, err := hostMounts()
+		if err != nil {
+			return err
+		}
+		if m[e.h.target] {
+			return fmt.Errorf("%s is a mount point on the host", e.h.target)
+		}
+		return nil
+	}},
+	{name: "mknod", args: func(e *env) []string { return []string{"/tmp"} }},
+	{name: "cgroup_escape", args: none},
+
+	// Identity and privilege.
+	{name: "setuid_binary", args: func(e *env) []string { return []string{e.h.suidHelper} }},
+	{name: "setuid_root", args: none},
+	{name: "capset", args: none},
+	{name: "userns", args: none, rootless: true},
+
+	// Kernel attack surface and global kernel state.
+	{name: "tiocsti", args: func(e *env) []string { return []string{"echo " + e.tag} }, tty: true, check: func(e *env) error {
+		if in := ptyInput(e.slave); strings.Contains(in, e.tag) {
+			return fmt.Errorf("the host terminal's input holds %q", in)
+		}
+		return nil
+	}},
+	{name: "int80", args: none, missing: "IA32 emulation (CONFIG_IA32_EMULATION, boot option ia32_emulation)",
+		evidence: func(r result) bool { return r.signal == syscall.SIGSEGV || enosys(r) }, rootless: true},
+	{name: "x32", args: none, missing: "the x32 ABI (CONFIG_X86_X32_ABI)", evidence: enosys, rootless: true},
+	{name: "keyctl", args: none, missing: "CONFIG_KEYS", evidence: enosys, rootless: true},
+	{name: "bpf", args: none, missing: "CONFIG_BPF_SYSCALL", evidence: enosys},
+	{name: "perf_event_open", args: none, missing: "CONFIG_PERF_EVENTS", evidence: enosys, rootless: true},
+	{name: "userfaultfd", args: none, missing: "CONFIG_USERFAULTFD", evidence: enosys},
+	{name: "io_uring", args: none, missing: "io_uring (CONFIG_IO_URING, kernel.io_uring_disabled)", evidence: enosys, rootless: true},
+	{name: "personality", args: none, rootless: true},
+	{name: "finit_module", args: none, missing: "loadable modules (CONFIG_MODULES)", evidence: enosys},
+	{name: "kexec_load", args: none, missing: "kexec (CONFIG_KEXEC)", evidence: enosys},
+	{name: "reboot", args: none, check: func(e *env) error { return sameFile("/proc/sys/kernel/ctrl-alt-del", e.h.cad) }},
+	{name: "swapon", args: none, missing: "swap (CONFIG_SWAP)", evidence: enosys},
+	{name: "acct", args: none, missing: "process accounting (CONFIG_BSD_PROCESS_ACCT)", evidence: enosys},
+	{name: "clock_settime", args: none},
+	{name: "sethostname", args: func(e *env) []string {
+		if e.sandboxed {
+			return []string{"ringfence-escaped"}
+		}
+		return []string{e.h.hostname} // outside: the same name, so nothing changes
+	}, check: func(e *env) error {
+		if n, _ := os.Hostname(); n != e.h.hostname {
+			return fmt.Errorf("host name is now %q", n)
+		}
+		return nil
+	}},
+	{name: "proc_sys_write", prog: "write_file", args: func(*env) []string { return []string{"/proc/sys/kernel/core_pattern"} }},
+	{name: "sys_write", prog: "write_file", args: func(*env) []string { return []string{"/sys/kernel/mm/ksm/run"} }},
+	{name: "raw_socket", args: none},
+
+	// The network of the host.
+	{name: "connect_tcp", args: func(e *env) []string { return []string{fmt.Sprint(e.h.tcpPort), e.tag} }, check: notHeard, rootless: true},
+	{name: "connect_abstract", args: func(e *env) []string { return []string{e.h.unixName, e.tag} }, check: notHeard, rootless: true},
+
+	// Resources, under the limit flags.
+	{name: "fork_bomb", args: func(*env) []string { return []string{"200"} }, opts: runOpts{pids: 32}, check: noDescendants},
+	{name: "memory_bomb", args: func(*env) []string { return []string{"256"} }, opts: runOpts{memory: 64 << 20}},
+	{name: "cpu_burn", args: func(*env) []string { return []string{"1.5"} }, opts: runOpts{cpuTime: 1}, rootless: true},
+	{name: "cpu_burn_timeout", prog: "cpu_burn", args: func(*env) []string { return []string{"1.5"} }, opts: runOpts{timeout: time.Second}, rootless: true},
+	{name: "disk_fill", args: func(e *env) []string {
+		if e.sandboxed {
+			return []string{"/tmp", "64"}
+		}
+		return []string{e.h.dir, "64"}
+	}, opts: runOpts{tmpfs: map[string]int64{"/tmp": 16 << 20}}, check: func(e *env) error {
+		left, _ := filepath.Glob("/tmp/ringfence-fill.*")
+		if len(left) > 0 {
+			return fmt.Errorf("the host /tmp holds %v", left)
+		}
+		return nil
+	}, rootless: true},
+}
+
+func notHeard(e *env) error {
+	if e.h.heardFrom(e.tag) {
+		return fmt.Errorf("the host listener received %q from the sandbox", e.tag)
+	}
+	return nil
+}
+
+func sameFile(path, want string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if string(b) != want {
+		return fmt.Errorf("%s is now %q, was %q", path, b, want)
+	}
+	return nil
+}
+
+// noDescendants checks that the test process has no children left but its
+// victims.
+func noDescendants(e *env) error {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		left := descendants(os.Getpid(), e.h.victims()...)
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("processes left behind: %v", left)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// leakFD opens path without O_CLOEXEC (what a careless supervisor does) and
+// returns the closer.
+func leakFD(t *testing.T, path string) func() {
+	fd, err := syscall.Open(path, syscall.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() { syscall.Close(fd) }
+}
+
+// TestEscapes runs every attack outside the sandbox (it must escape) and
+// inside it (it must be contained, and the host must be untouched).
+func TestEscapes(t *testing.T) {
+	h := newHost(t)
+	rootless := os.Getenv(rootlessEnv) != ""
+	sandboxWorks(t, h)
+	for _, a := range attacks {
+		t.Run(a.name, func(t *testing.T) {
+			if rootless && !a.rootless {
+				t.Skip("not in the rootless subset")
+			}
+			argv := func(e *env) []string {
+				return append([]string{filepath.Join(h.bin, a.program())}, a.args(e)...)
+			}
+			// Outside: the attack must work, which shows it is real.
+			e := &env{h: h, v: startVictim(t, h), tag: "host-" + randomHex(4)}
+			o := runOpts{}
+			if a.tty {
+				e.master, e.slave = openPty(t)
+				o.stdin = e.slave
+			}
+			var closeLeak func()
+			if a.leak {
+				closeLeak = leakFD(t, h.leakSecret)
+			}
+			r := runHost(argv(e), o)
+			if closeLeak != nil {
+				closeLeak()
+			}
+			if a.tty {
+				ptyInput(e.slave) // drain what the host run injected
+			}
+			hostNote := ""
+			switch {
+			case r.escaped():
+				_, d := r.verdict()
+				hostNote = "escaped without the sandbox: " + d
+			case a.missing != "" && a.evidence != nil && a.evidence(r):
+				hostNote = fmt.Sprintf("kernel lacks %s: attack impossible here (%v)", a.missing, r)
+			default:
+				t.Fatalf("without the sandbox the attack must escape, to show it is real: %v", r)
+			}
+			t.Log(hostNote)
+			if a.undo != nil {
+				a.undo(e)
+			}
+
+			// Inside: contained, and the host untouched.
+			e = &env{h: h, v: startVictim(t, h), sandboxed: true, tag: "sandbox-" + randomHex(4)}
+			o = a.opts
+			if a.tty {
+				e.master, e.slave = openPty(t)
+				o.stdin = e.slave
+			}
+			if a.leak {
+				closeLeak = leakFD(t, h.leakSecret)
+			}
+			r = runSandboxed(t, argv(e), o)
+			if a.leak {
+				closeLeak()
+			}
+			if err := r.contained(); err != nil {
+				t.Errorf("in the sandbox: %v", err)
+			} else {
+				_, d := r.verdict()
+				if r.signal != 0 {
+					d = fmt.Sprintf("killed by %v", r.signal)
+					if r.reason != "" {
+						d += " (" + r.reason + ")"
+					}
+				}
+				t.Logf("contained in the sandbox: %s", d)
+			}
+			if a.check != nil {
+				if err := a.check(e); err != nil {
+					t.Errorf("host check after the sandboxed run: %v", err)
+				}
+			}
+			if strings.HasPrefix(hostNote, "kernel lacks") {
+				t.Skip(hostNote)
+			}
+		})
+	}
+}
+
+// sandboxWorks runs a harmless program in the sandbox first: the suite's
+// "contained" verdicts mean something only if the sandbox runs programs at
+// all and reports their exit status.
+func sandboxWorks(t *testing.T, h *host) {
+	t.Helper()
+	r := runSandboxed(t, []string{"/bin/sh", "-c", "echo ok; exit 7"}, runOpts{})
+	if r.err != nil || r.code != 7 || strings.TrimSpace(r.stdout) != "ok" {
+		t.Fatalf("the sandbox does not run a plain shell (want stdout ok, exit 7): %v", r)
+	}
+}

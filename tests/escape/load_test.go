@@ -1,0 +1,235 @@
+package escape
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// procInfo is what the leak checks need to know about one process.
+type procInfo struct {
+	pid, ppid int
+	cmdline   string
+	exe       string
+	pidNS     string
+}
+
+func listProcs() []procInfo {
+	ents, _ := os.ReadDir("/proc")
+	var out []procInfo
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // gone
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parens.
+		s := string(stat)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		cl, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+		ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
+		out = append(out, procInfo{pid: pid, ppid: ppid, cmdline: strings.ReplaceAll(string(cl), "\x00", " "), exe: exe, pidNS: ns})
+	}
+	return out
+}
+
+// descendants lists the processes whose parent chain leads to root, except
+// those in skip (and their own descendants).
+func descendants(root int, skip ...int) []string {
+	procs := listProcs()
+	parent := map[int]int{}
+	for _, p := range procs {
+		parent[p.pid] = p.ppid
+	}
+	skipped := map[int]bool{}
+	for _, s := range skip {
+		skipped[s] = true
+	}
+	var out []string
+	for _, p := range procs {
+		if p.pid == root {
+			continue
+		}
+		for q, n := parent[p.pid], 0; q > 1 && n < 64; q, n = parent[q], n+1 {
+			if skipped[p.pid] || skipped[q] {
+				break
+			}
+			if q == root {
+				out = append(out, fmt.Sprintf("%d (%s)", p.pid, strings.TrimSpace(p.cmdline)))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// leftovers lists processes that belong to a finished run: descendants of
+// this test process, processes whose command line holds token, and other
+// processes running this test binary (the sandbox's init stage may be this
+// binary re-executed).
+func leftovers(token string) []string {
+	self := os.Getpid()
+	exe, _ := os.Readlink("/proc/self/exe")
+	out := descendants(self)
+	for _, p := range listProcs() {
+		if p.pid == self {
+			continue
+		}
+		switch {
+		case token != "" && strings.Contains(p.cmdline, token):
+			out = append(out, fmt.Sprintf("%d (%s, pid ns %s)", p.pid, strings.TrimSpace(p.cmdline), p.pidNS))
+		case p.exe == exe && !isOurRootlessChild(p):
+			out = append(out, fmt.Sprintf("%d (%s: this test binary)", p.pid, strings.TrimSpace(p.cmdline)))
+		}
+	}
+	sort.Strings(out)
+	return dedupe(out)
+}
+
+func isOurRootlessChild(p procInfo) bool {
+	return strings.Contains(p.cmdline, "-test.run") && p.ppid == os.Getpid()
+}
+
+func dedupe(s []string) []string {
+	var out []string
+	for i, x := range s {
+		if i == 0 || x != s[i-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ourCgroups lists the cgroups this process created under the ringfence
+// parents (cgroup.UniqueName puts our pid in every name).
+func ourCgroups() []string {
+	tag := fmt.Sprintf("%d-", os.Getpid())
+	var out []string
+	for _, pattern := range []string{"/sys/fs/cgroup/*/ringfence/*", "/sys/fs/cgroup/ringfence/*"} {
+		m, _ := filepath.Glob(pattern)
+		for _, d := range m {
+			if st, err := os.Stat(d); err == nil && st.IsDir() && strings.Contains(filepath.Base(d), tag) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+func fdCount() int {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	return len(ents)
+}
+
+// settle retries check for up to two seconds: cleanup may still be running
+// in another goroutine when Wait returns.
+func settle(check func() error) error {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		err := check()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestLoad starts 50 sandboxes at once, three times over: every exit
+// status must come back right, and nothing of any sandbox may be left:
+// no process, no cgroup, no fd of the test process, no mount.
+func TestLoad(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("TestLoad runs as root (it checks the host's cgroups and mounts)")
+	}
+	const parallel, rounds = 50, 3
+	token := "ringfence-load-" + randomHex(4)
+	mountsBefore, err := hostMounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fdsBefore := fdCount()
+	cgBefore := len(ourCgroups())
+	var total time.Duration
+	for round := 0; round < rounds; round++ {
+		start := time.Now()
+		var wg sync.WaitGroup
+		results := make([]result, parallel)
+		for i := 0; i < parallel; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// $0 carries the token, so a leftover shell is easy to find.
+				results[i] = runSandboxed(t, []string{"/bin/sh", "-c", fmt.Sprintf("exit %d", i), token}, runOpts{})
+			}()
+		}
+		wg.Wait()
+		total += time.Since(start)
+		for i, r := range results {
+			if r.err != nil || r.signal != 0 || r.code != i {
+				t.Errorf("round %d, sandbox %d: want exit %d, got %v", round, i, i, r)
+			}
+		}
+	}
+	t.Logf("%d rounds of %d parallel sandboxes: %v per round on average", rounds, parallel, total/rounds)
+
+	if err := settle(func() error {
+		if left := leftovers(token); len(left) > 0 {
+			return fmt.Errorf("processes left behind: %v", left)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+	if err := settle(func() error {
+		if cg := ourCgroups(); len(cg) > cgBefore {
+			return fmt.Errorf("cgroups left behind: %v", cg)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+	if err := settle(func() error {
+		if n := fdCount(); n > fdsBefore {
+			return fmt.Errorf("the test process has %d fds open, %d before the sandboxes", n, fdsBefore)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+	if err := settle(func() error {
+		after, err := hostMounts()
+		if err != nil {
+			return err
+		}
+		var added []string
+		for m := range after {
+			if !mountsBefore[m] {
+				added = append(added, m)
+			}
+		}
+		if len(added) > 0 {
+			return fmt.Errorf("mounts left in the host mount table: %v", added)
+		}
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
+}
