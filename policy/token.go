@@ -1,6 +1,9 @@
 package policy
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Pos is a position in a policy file: 1-based line and column (in bytes).
 type Pos struct {
@@ -10,10 +13,11 @@ type Pos struct {
 }
 
 func (p Pos) String() string {
+	s := strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col)
 	if p.File == "" {
-		return fmt.Sprintf("%d:%d", p.Line, p.Col)
+		return s
 	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	return p.File + ":" + s
 }
 
 // IsValid reports whether p names a place in a file.
