@@ -605,3 +605,52 @@ func TestRootless(t *testing.T) {
 		t.Fatalf("rootless suite did not pass")
 	}
 }
+
+func TestProbe(t *testing.T) {
+	cfg := &sandbox.Config{Filter: allowButAcctKills}
+	r := sandbox.Probe(cfg)
+	if r.Refusal != "" {
+		t.Fatalf("default config refused: %s", r.Refusal)
+	}
+	got := map[string]sandbox.Layer{}
+	for _, l := range r.Layers {
+		got[l.Name] = l
+	}
+	for _, name := range []string{"namespaces", "identity", "filesystem", "landlock", "seccomp", "capabilities", "no_new_privs", "network", "cgroup", "rlimits"} {
+		l, ok := got[name]
+		if !ok {
+			t.Errorf("no %s layer", name)
+			continue
+		}
+		if !l.OK {
+			t.Errorf("layer %s not OK on this machine: %+v", name, l)
+		}
+	}
+	if !strings.Contains(got["landlock"].Enforced, "ABI") {
+		t.Errorf("landlock layer %+v: want the ABI", got["landlock"])
+	}
+	if !strings.Contains(got["seccomp"].Detail, "kill_process") {
+		t.Errorf("seccomp layer %+v: want the kernel's actions", got["seccomp"])
+	}
+	if _, err := json.Marshal(r); err != nil {
+		t.Fatal(err)
+	}
+	// A refusal shows up in the report as it would in Start.
+	r = sandbox.Probe(&sandbox.Config{})
+	if !strings.Contains(r.Refusal, "no seccomp filter") {
+		t.Errorf("Probe of a config without a filter: refusal %q", r.Refusal)
+	}
+	r = sandbox.Probe(&sandbox.Config{Filter: allowButAcctKills, Limits: cgroupLimits(64 << 20)})
+	var cg sandbox.Layer
+	for _, l := range r.Layers {
+		if l.Name == "cgroup" {
+			cg = l
+		}
+	}
+	if os.Geteuid() == 0 && (!cg.OK || !strings.Contains(cg.Enforced, "memory")) {
+		t.Errorf("as root, memory limit layer %+v, want enforced", cg)
+	}
+	if os.Geteuid() != 0 && (cg.OK || r.Refusal == "") {
+		t.Errorf("rootless, memory limit layer %+v refusal %q, want not enforceable", cg, r.Refusal)
+	}
+}

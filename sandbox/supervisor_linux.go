@@ -186,7 +186,7 @@ func (c *Cmd) Start() error {
 		ic.BindSrcs = append(ic.BindSrcs, src)
 	}
 
-	attr, err := idMappings(cfg, log)
+	attr, err := idMappings(cfg)
 	if err != nil {
 		sock.Close()
 		return err
@@ -413,7 +413,7 @@ func recvMsg(sock *os.File) (initMsg, int, error) {
 // The init must hold capabilities in the new user namespace after its
 // execve: with UID 0 inside it does (root of its namespace); with another
 // UID it keeps them as ambient capabilities, which the gate clears.
-func idMappings(cfg *Config, log interface{ Warn(string, ...any) }) (*syscall.SysProcAttr, error) {
+func idMappings(cfg *Config) (*syscall.SysProcAttr, error) {
 	attr := &syscall.SysProcAttr{}
 	var hostUID, hostGID int
 	if os.Geteuid() == 0 {
