@@ -170,6 +170,7 @@ type process struct {
 	stdin  *os.File
 	stdout *os.File
 	pid    int // host pid of the worker program
+	strict bool
 
 	done    chan struct{} // closed when the sandbox is gone
 	waitErr error
@@ -207,7 +208,7 @@ func startProcess(im *image) (*process, error) {
 		outR.Close()
 		return nil, &Error{Op: "start", Msg: err.Error()}
 	}
-	p := &process{cmd: c, stdin: inW, stdout: outR, done: make(chan struct{})}
+	p := &process{cmd: c, stdin: inW, stdout: outR, done: make(chan struct{}), strict: cfg.Strict}
 	stopServe := make(chan struct{})
 	served := make(chan struct{})
 	if c.NotifyFD != nil {
@@ -347,6 +348,9 @@ func (p *process) fail(op string, ioErr error, timeout time.Duration, msg string
 	var ee *sandbox.ExitError
 	if errors.As(p.waitErr, &ee) {
 		e.Exit = ee
+		if p.strict && ee.Signal == syscall.SIGKILL && e.Timeout == 0 && e.Msg == "" {
+			e.Msg = "killed by SIGKILL: in SECCOMP_MODE_STRICT, the kernel's answer to any system call but read, write, exit and rt_sigreturn (strict mode names no syscall)"
+		}
 	}
 	if e.Exit == nil && e.Syscall == "" && e.Timeout == 0 && e.Msg == "" {
 		if p.waitErr != nil {

@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		bin, err := buildExample(dir)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "building examples/pipe-worker/pngworker.c:", err)
+			fmt.Fprintln(os.Stderr, "building examples/pipe-worker/pngworker/pngworker.c:", err)
 			return 1
 		}
 		pngWorker = bin
@@ -56,7 +56,7 @@ func TestMain(m *testing.M) {
 // buildExample compiles the example worker with gcc -static.
 func buildExample(dir string) (string, error) {
 	out := filepath.Join(dir, "pngworker")
-	cmd := exec.Command("gcc", "-static", "-O2", "-o", out, "../examples/pipe-worker/pngworker.c")
+	cmd := exec.Command("gcc", "-static", "-O2", "-o", out, "../examples/pipe-worker/pngworker/pngworker.c")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("%v: %s (needs gcc and libc6-dev)", err, b)
 	}

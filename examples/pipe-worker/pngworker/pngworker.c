@@ -158,7 +158,11 @@ static void exploit(char what) {
 	}
 	case 'f': syscall(SYS_fork); break;
 	case 'l': for (volatile int i = 0;; i++) {} break;
-	case 'c': *(volatile int *)8 = 1; break;
+	case 'c': {
+		volatile int *volatile bad = 0;
+		*bad = 1;
+		break;
+	}
 	}
 }
 
