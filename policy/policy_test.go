@@ -3,9 +3,11 @@ package policy
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/ringfence/ringfence/bpf"
 	"github.com/ringfence/ringfence/seccomp"
@@ -414,4 +416,53 @@ errno(EACCES | 0) getpid if arg0 == EPERM
 		{name: "getpid", args: [6]uint64{1}, want: seccomp.Errno(13)},
 		{name: "write", want: seccomp.Errno(1)},
 	})
+}
+
+// Macros that use each other twice over would expand exponentially; the
+// resolver stops at a bound with an error instead of running out of memory.
+func TestConditionExpansionBound(t *testing.T) {
+	src := "default errno(EPERM)\ndefine C0 = arg0 == 1\n"
+	for i := 1; i <= 30; i++ {
+		src += fmt.Sprintf("define C%d = C%d || C%d\n", i, i-1, i-1)
+	}
+	src += "allow read if C30\n"
+	start := time.Now()
+	_, err := loadErr(src)
+	if err == nil || !strings.Contains(err.Error(), "more than 10000 parts") {
+		t.Fatalf("got %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+// Constant defines built from each other are evaluated once per ABI, not
+// once per use.
+func TestConstantDefineChain(t *testing.T) {
+	src := "default errno(EPERM)\narch x86_64, aarch64\ndefine K0 = O_CLOEXEC\n"
+	for i := 1; i <= 40; i++ {
+		src += fmt.Sprintf("define K%d = K%d | K%d\n", i, i-1, i-1)
+	}
+	src += "allow openat if flags == K40\n"
+	start := time.Now()
+	p := load(t, src)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	checkCalls(t, p, []call{
+		{arch: syscalls.ArchAArch64, name: "openat", args: [6]uint64{0, 0, constant(t, "O_CLOEXEC")}, want: seccomp.Allow},
+	})
+}
+
+// Sets built from each other twice over keep each syscall once.
+func TestSetDefineChain(t *testing.T) {
+	src := "default errno(EPERM)\ndefine S0 = read, write\n"
+	for i := 1; i <= 40; i++ {
+		src += fmt.Sprintf("define S%d = S%d, S%d\n", i, i-1, i-1)
+	}
+	src += "allow S40\n"
+	p := load(t, src)
+	if len(p.Rules) != 2 {
+		t.Errorf("%d rules, want 2", len(p.Rules))
+	}
 }

@@ -39,8 +39,9 @@ type define struct {
 	stmt      *DefineStmt
 	kind      defKind
 	resolving bool
-	members   []member // defSet
-	value     uint64   // defConst (x86_64 value; constants are re-evaluated per ABI)
+	members   []member                 // defSet
+	value     uint64                   // defConst: the x86_64 value
+	perABI    map[syscalls.Arch]uint64 // defConst on other ABIs, whose constants may differ
 }
 
 type defKind uint8
@@ -370,7 +371,16 @@ func (r *resolver) setMembers(e Expr) []member {
 				Expected: "a syscall name, @group or set name"})
 		}
 	}
-	return out
+	// Each name once: sets built from each other twice over stay small.
+	seen := map[string]bool{}
+	uniq := out[:0]
+	for _, m := range out {
+		if !seen[m.name] {
+			seen[m.name] = true
+			uniq = append(uniq, m)
+		}
+	}
+	return uniq
 }
 
 func (r *resolver) group(g *GroupRef) []member {
@@ -970,8 +980,19 @@ func (r *resolver) constName(e *Ident, vc valueCtx) (uint64, bool) {
 		switch r.classify(d) {
 		case defConst:
 			if vc.abi != syscalls.ArchInvalid && vc.abi != syscalls.ArchX86_64 {
-				// Re-evaluate: the define's constants may differ on this ABI.
-				return r.constExpr(d.stmt.Value, vc)
+				// Re-evaluate (once per ABI): the define's constants may
+				// differ on this ABI.
+				if v, ok := d.perABI[vc.abi]; ok {
+					return v, true
+				}
+				v, ok := r.constExpr(d.stmt.Value, valueCtx{abi: vc.abi})
+				if ok {
+					if d.perABI == nil {
+						d.perABI = map[syscalls.Arch]uint64{}
+					}
+					d.perABI[vc.abi] = v
+				}
+				return v, ok
 			}
 			return d.value, true
 		case defBad:
