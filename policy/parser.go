@@ -34,9 +34,22 @@ func parse(name string, src []byte, errs *errorSink) *File {
 }
 
 type parser struct {
-	toks []token
-	i    int
-	errs *errorSink
+	toks  []token
+	i     int
+	errs  *errorSink
+	depth int // nesting of (, ! and unary - ~, against maxDepth
+}
+
+// maxDepth bounds nesting so a hostile input cannot exhaust the stack.
+const maxDepth = 200
+
+// nest enters one level of nesting; the caller defers the returned func.
+func (p *parser) nest() func() {
+	if p.depth++; p.depth > maxDepth {
+		p.fail(&Error{Pos: p.tok().Pos, Msg: fmt.Sprintf("expression nested more than %d deep", maxDepth),
+			Expected: "a flatter expression (use define to name parts)"})
+	}
+	return func() { p.depth-- }
 }
 
 // bailout aborts the current statement; parseFile recovers it and skips to
@@ -99,6 +112,7 @@ func (p *parser) parseFile() []Stmt {
 }
 
 func (p *parser) parseStatementRecover() (s Stmt) {
+	p.depth = 0
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(bailout); !ok {
@@ -355,6 +369,7 @@ func (p *parser) parseAndCond() Expr {
 //	not-cond = "!" not-cond | compare .
 func (p *parser) parseNotCond() Expr {
 	if t := p.tok(); t.Kind == tNot {
+		defer p.nest()()
 		p.next()
 		return &Unary{At: t.Pos, Op: OpNot, X: p.parseNotCond()}
 	}
@@ -419,6 +434,10 @@ func (p *parser) parseBitOr() Expr {
 //	unary = ( "-" | "~" ) unary | primary .
 func (p *parser) parseUnary() Expr {
 	switch t := p.tok(); t.Kind {
+	case tMinus, tTilde:
+		defer p.nest()()
+	}
+	switch t := p.tok(); t.Kind {
 	case tMinus:
 		p.next()
 		return &Unary{At: t.Pos, Op: OpNeg, X: p.parseUnary()}
@@ -466,6 +485,7 @@ func (p *parser) parsePrimary() Expr {
 	case tGroup:
 		p.fail(&Error{Pos: t.Pos, Msg: "a group cannot appear in a condition", Expected: "a value or an argument name"})
 	case tLParen:
+		defer p.nest()()
 		p.next()
 		x := p.parseCond()
 		if p.tok().Kind != tRParen {

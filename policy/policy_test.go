@@ -466,3 +466,22 @@ func TestSetDefineChain(t *testing.T) {
 		t.Errorf("%d rules, want 2", len(p.Rules))
 	}
 }
+
+// Deep nesting is an error, not a stack overflow.
+func TestDeepNesting(t *testing.T) {
+	for _, src := range []string{
+		"default errno(EPERM)\nallow read if " + strings.Repeat("(", 100000) + "arg0 == 1" + strings.Repeat(")", 100000) + "\n",
+		"default errno(EPERM)\nallow read if " + strings.Repeat("!", 100000) + "arg0 == 1\n",
+		"default errno(EPERM)\nallow read if arg0 == " + strings.Repeat("-~", 100000) + "1\n",
+	} {
+		_, err := Parse("deep.policy", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), "nested more than") {
+			t.Errorf("got %.200v", err)
+		}
+	}
+	// Nesting within the bound is fine.
+	src := "default errno(EPERM)\nallow read if " + strings.Repeat("(", 50) + "arg0 == 1" + strings.Repeat(")", 50) + "\n"
+	if _, err := loadErr(src); err != nil {
+		t.Error(err)
+	}
+}
