@@ -182,10 +182,10 @@ func none(*env) []string { return nil }
 // attacks is the suite. README.md has the same list with what stops each.
 var attacks = []attack{
 	// Other processes of the host.
-	{name: "ptrace_attach", args: hostPID, check: victimIntact},
-	{name: "ptrace_seize", args: hostPID, check: victimIntact},
-	{name: "process_vm_readv", args: hostPID, check: victimIntact},
-	{name: "proc_mem", args: hostPID, check: victimIntact},
+	{name: "ptrace_attach", args: hostPID, check: victimIntact, rootless: true},
+	{name: "ptrace_seize", args: hostPID, check: victimIntact, rootless: true},
+	{name: "process_vm_readv", args: hostPID, check: victimIntact, rootless: true},
+	{name: "proc_mem", args: hostPID, check: victimIntact, rootless: true},
 	{name: "kill_host", args: hostPID, check: victimIntact, rootless: true},
 	{name: "signal_supervisor", args: func(*env) []string { return []string{fmt.Sprint(os.Getpid())} }, rootless: true},
 	{name: "ptrace_sibling", args: none, rootless: true},
@@ -234,7 +234,7 @@ var attacks = []attack{
 			return fmt.Errorf("the host terminal's input holds %q", in)
 		}
 		return nil
-	}},
+	}, rootless: true},
 	{name: "int80", args: none, missing: "IA32 emulation (CONFIG_IA32_EMULATION, boot option ia32_emulation)",
 		evidence: func(r result) bool { return r.signal == syscall.SIGSEGV || enosys(r) }, rootless: true},
 	{name: "x32", args: none, missing: "the x32 ABI (CONFIG_X86_X32_ABI)", evidence: enosys, rootless: true},

@@ -24,6 +24,15 @@ int main(int argc, char **argv)
 			escaped("TIOCSTI injected \"%s\" into fd %d", argv[1], fd);
 		snprintf(what + strlen(what), sizeof what - strlen(what), "fd %d: %s; ", fd, en(-r));
 	}
+	/* Not allowed on a terminal that is not our controlling one (without
+	 * CAP_SYS_ADMIN): make fd 0 our controlling terminal, as it is for a
+	 * program run from an interactive shell, and try again. */
+	if (isatty(0) && (setsid() >= 0 || errno == EPERM) && ioctl(0, TIOCSCTTY, 0) == 0) {
+		int r = inject(0, argv[1]);
+		if (r == 0)
+			escaped("TIOCSTI injected \"%s\" into fd 0 as our controlling terminal", argv[1]);
+		snprintf(what + strlen(what), sizeof what - strlen(what), "fd 0 as controlling tty: %s; ", en(-r));
+	}
 	int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	if (tty >= 0) {
 		int r = inject(tty, argv[1]);
