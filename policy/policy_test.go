@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -484,4 +485,21 @@ func TestDeepNesting(t *testing.T) {
 	if _, err := loadErr(src); err != nil {
 		t.Error(err)
 	}
+}
+
+// The manual's opening example loads.
+func TestManualExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/policy.md")
+	if err != nil {
+		t.Skip("docs/policy.md is not beside the package")
+	}
+	_, rest, _ := strings.Cut(string(doc), "```\n")
+	example, _, _ := strings.Cut(rest, "```")
+	p := load(t, example, "base.policy", "# shared rules would go here\n")
+	checkCalls(t, p, []call{
+		{name: "openat", args: [6]uint64{0, 0, constant(t, "O_CLOEXEC")}, want: seccomp.Allow},
+		{name: "openat", args: [6]uint64{0, 0, constant(t, "O_WRONLY")}, want: seccomp.Errno(1)},
+		{name: "socket", args: [6]uint64{constant(t, "AF_PACKET")}, want: seccomp.Errno(97)},
+		{name: "ptrace", want: seccomp.KillProcess},
+	})
 }
