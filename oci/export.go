@@ -171,7 +171,47 @@ func (ex *exporter) run() (*specs.LinuxSeccomp, error) {
 	for _, k := range order {
 		prof.Syscalls = append(prof.Syscalls, *groups[k])
 	}
+	if err := ex.checkMultiplexers(prof, admitted); err != nil {
+		return nil, err
+	}
 	return prof, nil
+}
+
+// checkMultiplexers: on i386 libseccomp copies every rule for a socket or
+// IPC call to socketcall(2) or ipc(2) with arg0 == the call's number (and
+// the rule's other conditions), so the exported profile decides those two
+// differently from the policy unless the policy already does the same. The
+// profile is read back as runc would load it and the two compared.
+func (ex *exporter) checkMultiplexers(prof *specs.LinuxSeccomp, admitted []syscalls.Arch) error {
+	if !hasArch(admitted, syscalls.ArchI386) {
+		return nil
+	}
+	data, err := json.Marshal(prof)
+	if err != nil {
+		return err
+	}
+	back, _, err := Import(data, ImportOptions{Arch: admitted[0], KernelVersion: "0.0"})
+	if err != nil {
+		return fmt.Errorf("reading the exported profile back: %w", err)
+	}
+	loaded := &exporter{p: back}
+	for _, mux := range []string{"socketcall", "ipc"} {
+		want, err := ex.decisions(mux, syscalls.ArchI386)
+		if err != nil {
+			return err
+		}
+		got, err := loaded.decisions(mux, syscalls.ArchI386)
+		if err == nil && equalStrings(entryKeys(want), entryKeys(got)) {
+			continue
+		}
+		family := "socket calls (socket, connect, sendto, ...)"
+		if mux == "ipc" {
+			family = "System V IPC calls (semop, msgsnd, shmat, ...)"
+		}
+		return fmt.Errorf("on i386, libseccomp also applies the policy's rules for %s to %s(2) with arg0 == the call's number, keeping the rules' other conditions (arguments that %s(2) passes in memory): the exported profile would decide %s %s instead of %s. Decide %s outright in the policy (allow or deny it unconditionally), or do not admit i386",
+			family, mux, mux, mux, describe(entryKeys(got)), describe(entryKeys(want)), mux)
+	}
+	return nil
 }
 
 // compareArgs orders argument lists by index, operator, then values.

@@ -149,6 +149,10 @@ type instance struct {
 	or     bool
 	action seccomp.Action
 	source string
+	// mux, when not 0, makes this the multiplexed copy of a socket or IPC
+	// rule: libseccomp replaces the condition on argument 0 with
+	// arg0 == mux (the call number) and keeps the others.
+	mux uint64
 }
 
 // libCond is one libseccomp comparison: for SCMP_CMP_MASKED_EQ, mask is the
@@ -503,10 +507,56 @@ func (im *importer) rule(s *Syscall, path string, order int) {
 			out = append(out, namedInstance{c, in})
 		}
 	}
+	// libseccomp on i386 also adds each socket and IPC rule to the
+	// multiplexers socketcall(2) and ipc(2) (arch-x86.c, abi_rule_add).
+	if hasArch(im.admitted, syscalls.ArchI386) {
+		for _, n := range names {
+			if mux, call, ok := multiplexed(n); ok {
+				in := &instance{order: order, abis: []syscalls.Arch{syscalls.ArchI386}, conds: conds, or: repeated, action: act, source: source, mux: call}
+				out = append(out, namedInstance{mux, in})
+				missing = remove(missing, n)
+			}
+		}
+	}
 	if len(missing) > 0 {
 		im.warnf(path, "%d of its names are not syscalls of %s and were skipped: %s", len(missing), archList(im.admitted), strings.Join(missing, ", "))
 	}
 	im.instances = append(im.instances, out...)
+}
+
+func remove(list []string, x string) []string {
+	out := list[:0]
+	for _, y := range list {
+		if y != x {
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
+// socketCalls and ipcCalls are the calls i386 multiplexes, with their
+// numbers (linux/net.h SYS_*, linux/ipc.h): libseccomp's __PNR_* order.
+var socketCalls = map[string]uint64{
+	"socket": 1, "bind": 2, "connect": 3, "listen": 4, "accept": 5, "getsockname": 6, "getpeername": 7,
+	"socketpair": 8, "send": 9, "recv": 10, "sendto": 11, "recvfrom": 12, "shutdown": 13, "setsockopt": 14,
+	"getsockopt": 15, "sendmsg": 16, "recvmsg": 17, "accept4": 18, "recvmmsg": 19, "sendmmsg": 20,
+}
+
+var ipcCalls = map[string]uint64{
+	"semop": 1, "semget": 2, "semctl": 3, "semtimedop": 4, "msgsnd": 11, "msgrcv": 12, "msgget": 13,
+	"msgctl": 14, "shmat": 21, "shmdt": 22, "shmget": 23, "shmctl": 24,
+}
+
+// multiplexed names the i386 multiplexer of a socket or IPC call and the
+// call's number there.
+func multiplexed(name string) (mux string, call uint64, ok bool) {
+	if n, ok := socketCalls[name]; ok {
+		return "socketcall", n, true
+	}
+	if n, ok := ipcCalls[name]; ok {
+		return "ipc", n, true
+	}
+	return "", 0, false
 }
 
 func formatSource(file string, line, col int) string {
@@ -547,7 +597,7 @@ func (im *importer) rulesFor(name string, insts []*instance) []seccomp.Rule {
 			if !hasArch(in.abis, a) {
 				continue
 			}
-			if len(in.conds) == 0 {
+			if len(in.conds) == 0 && in.mux == 0 {
 				kept = []*instance{in}
 				break
 			}
@@ -556,7 +606,7 @@ func (im *importer) rulesFor(name string, insts []*instance) []seccomp.Rule {
 		// Every unconditional instance before the first one was conditional
 		// and is dropped; the loop above already restarted kept.
 		for _, in := range kept {
-			k := key{in, needs32(a, in.conds)}
+			k := key{in, needs32(a, in.conds) || (in.mux != 0 && a == syscalls.ArchX32)}
 			if _, ok := groups[k]; !ok {
 				order = append(order, k)
 			}
@@ -606,21 +656,15 @@ func needs32(a syscalls.Arch, conds []libCond) bool {
 }
 
 func (in *instance) expr(width32 bool) seccomp.Expr {
+	if in.mux != 0 {
+		return in.muxExpr(width32)
+	}
 	if len(in.conds) == 0 {
 		return nil
 	}
 	xs := make([]seccomp.Expr, len(in.conds))
 	for i, c := range in.conds {
-		cmp := seccomp.Cmp{Arg: c.arg, Op: c.op, Value: c.datum}
-		if c.op == seccomp.OpMaskedEq {
-			cmp.Mask = c.mask
-		}
-		if width32 {
-			cmp.Width32 = true
-			cmp.Value &= 0xffffffff
-			cmp.Mask &= 0xffffffff
-		}
-		xs[i] = cmp
+		xs[i] = c.cmp(width32)
 	}
 	if len(xs) == 1 {
 		return xs[0]
@@ -629,6 +673,47 @@ func (in *instance) expr(width32 bool) seccomp.Expr {
 		return seccomp.Or(xs)
 	}
 	return seccomp.And(xs)
+}
+
+// muxExpr is the condition of a multiplexed copy: per libseccomp rule (one
+// per condition when runc split them), arg0 == call AND the conditions on
+// the other arguments.
+func (in *instance) muxExpr(width32 bool) seccomp.Expr {
+	call := libCond{arg: 0, op: seccomp.OpEq, datum: in.mux, mask: ^uint64(0)}.cmp(width32)
+	if in.or {
+		var alts seccomp.Or
+		for _, c := range in.conds {
+			if c.arg == 0 {
+				alts = append(alts, call)
+			} else {
+				alts = append(alts, seccomp.And{call, c.cmp(width32)})
+			}
+		}
+		return alts
+	}
+	all := seccomp.And{call}
+	for _, c := range in.conds {
+		if c.arg != 0 {
+			all = append(all, c.cmp(width32))
+		}
+	}
+	if len(all) == 1 {
+		return call
+	}
+	return all
+}
+
+func (c libCond) cmp(width32 bool) seccomp.Cmp {
+	cmp := seccomp.Cmp{Arg: c.arg, Op: c.op, Value: c.datum}
+	if c.op == seccomp.OpMaskedEq {
+		cmp.Mask = c.mask
+	}
+	if width32 {
+		cmp.Width32 = true
+		cmp.Value &= 0xffffffff
+		cmp.Mask &= 0xffffffff
+	}
+	return cmp
 }
 
 // overlapWarnings flags syscalls whose conditional rules have different
