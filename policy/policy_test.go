@@ -503,3 +503,25 @@ func TestManualExample(t *testing.T) {
 		{name: "ptrace", want: seccomp.KillProcess},
 	})
 }
+
+// The manual's rule examples load (each block with a default added).
+func TestManualBlocks(t *testing.T) {
+	doc, err := os.ReadFile("../docs/policy.md")
+	if err != nil {
+		t.Skip("docs/policy.md is not beside the package")
+	}
+	blocks := strings.Split(string(doc), "```")
+	tested := 0
+	for i := 1; i < len(blocks); i += 2 {
+		b := strings.TrimPrefix(blocks[i], "\n")
+		for _, prefix := range []string{"allow openat if flags in", "define NET      =", "allow ioctl  ", "arch x86_64, i386\nallow[i386]", "allow read, write, close,\n"} {
+			if strings.HasPrefix(b, prefix) {
+				load(t, "default errno(EPERM)\n"+b)
+				tested++
+			}
+		}
+	}
+	if tested != 5 {
+		t.Errorf("found %d of the 5 manual blocks this test knows", tested)
+	}
+}
