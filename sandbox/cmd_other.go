@@ -5,6 +5,7 @@ package sandbox
 import (
 	"errors"
 	"os"
+	"syscall"
 )
 
 var errNotLinux = errors.New("sandbox: ringfence runs programs only on Linux")
@@ -30,3 +31,5 @@ func Init() {}
 func Probe(cfg *Config) *Report {
 	return &Report{Refusal: errNotLinux.Error(), Layers: []Layer{{Name: "all", Requested: "sandbox", Enforced: "none", Detail: "not Linux"}}}
 }
+
+func unixErrnoName(syscall.Errno) string { return "" }

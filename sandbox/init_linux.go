@@ -21,6 +21,7 @@ import (
 // must become the init instead of running the program's own main. Like
 // runc's init and Docker's reexec.Init.
 func Init() {
+	entered := time.Now()
 	fdStr := os.Getenv(initMarkerEnv)
 	if fdStr == "" || len(os.Args) == 0 || os.Args[0] != initArgv0 {
 		return
@@ -29,7 +30,7 @@ func Init() {
 	if err != nil {
 		os.Exit(125)
 	}
-	os.Exit(runInit(fd))
+	os.Exit(runInit(fd, entered))
 }
 
 // initState is the init stage's working state.
@@ -47,7 +48,7 @@ type initState struct {
 // runInit is PID 1 of the sandbox. Here we are root in the new user
 // namespace with every capability in it (none on the host), in new mount,
 // pid, ipc, uts, cgroup and (unless --net host) network namespaces.
-func runInit(sock int) int {
+func runInit(sock int, entered time.Time) int {
 	st := &initState{sock: sock, landlock: -1, listener: -1}
 	// Handled signals are forwarded to CMD once it runs. Registering them
 	// now also makes them deliverable to us (PID 1 of a pid namespace only
@@ -64,6 +65,10 @@ func runInit(sock int) int {
 	if err := json.Unmarshal(buf[:n], &st.ic); err != nil {
 		st.fail(&StageError{Stage: "config", Op: "decode", Msg: err.Error()})
 		return 125
+	}
+	if st.ic.Timings {
+		st.timings = append(st.timings, StageTiming{Stage: "init-entered", At: entered.UnixNano()},
+			StageTiming{Stage: "config", Duration: time.Since(entered)})
 	}
 	// The containment steps, in order. Each is all-or-nothing: the first
 	// failure is reported with its stage and errno and nothing runs.

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"syscall"
 	"time"
-
-	"github.com/ringfence/ringfence/syscalls"
 )
 
 // The supervisor and the init talk over one SOCK_SEQPACKET socketpair (one
@@ -73,10 +71,17 @@ type exitReport struct {
 	Reason Reason `json:"reason,omitempty"`
 }
 
-// StageTiming is how long one start-up stage took.
+// StageTiming is how long one start-up stage took. The supervisor's
+// stages are "supervisor" (validation, opening sources), "clone" (clone
+// with the new namespaces, id maps, execve of the init), "init-runtime"
+// (from there to the init's Init entry: the Go runtime starting), then
+// the init's: "config" (waiting for and decoding it), "mounts",
+// "hostname", "network", "landlock", "resolve", "gate" (fork, drop, exec
+// of CMD), and "report" (until Start returns).
 type StageTiming struct {
 	Stage    string        `json:"stage"`
 	Duration time.Duration `json:"duration_ns"`
+	At       int64         `json:"at,omitempty"` // init-entered: wall clock, Unix ns
 }
 
 // StageError is a failure of one containment step: the stage, the
@@ -132,10 +137,8 @@ func stageHint(e *StageError) string {
 
 // errnoName is the symbolic name (EPERM) of an errno, or "errno N".
 func errnoName(e syscall.Errno) string {
-	if e >= 0 && e <= 4095 {
-		if n, ok := syscalls.ErrnoName(uint16(e)); ok {
-			return n
-		}
+	if n := unixErrnoName(e); n != "" {
+		return n
 	}
 	return fmt.Sprintf("errno %d", int(e))
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -15,8 +16,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ringfence/ringfence/bpf"
-	"github.com/ringfence/ringfence/seccomp"
-	"github.com/ringfence/ringfence/syscalls"
 )
 
 // Sync protocol (supervisor = the caller's Go process; init = the same
@@ -75,6 +74,7 @@ func (c *Cmd) Start() error {
 	if c.sv != nil {
 		return errors.New("sandbox: Start called twice")
 	}
+	t0 := time.Now()
 	cfg := &c.Config
 	if err := cfg.validate(); err != nil {
 		return err
@@ -215,11 +215,13 @@ func (c *Cmd) Start() error {
 		ExtraFiles:  extra,
 		SysProcAttr: attr,
 	}
+	t1 := time.Now()
 	if err := ec.Start(); err != nil {
 		sock.Close()
 		cg.destroy()
 		return fmt.Errorf("sandbox: starting the init stage: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", err)
 	}
+	t2 := time.Now()
 	// The init has its copies now; ours would keep the socket open (no EOF
 	// when the init dies) and the detached mount trees alive.
 	for _, f := range opened {
@@ -264,7 +266,9 @@ func (c *Cmd) Start() error {
 			if fd >= 0 {
 				c.NotifyFD = os.NewFile(uintptr(fd), "seccomp-notify")
 			}
-			c.StageTimings = m.Timings
+			if c.Timings {
+				c.StageTimings = supervisorTimings(t0, t1, t2, m.Timings)
+			}
 			if cfg.Timeout > 0 {
 				sv.timer = time.AfterFunc(cfg.Timeout, func() {
 					sv.mu.Lock()
@@ -276,6 +280,23 @@ func (c *Cmd) Start() error {
 			return nil
 		}
 	}
+}
+
+// supervisorTimings merges the supervisor's clocks with the init's stages.
+func supervisorTimings(t0, t1, t2 time.Time, init []StageTiming) []StageTiming {
+	out := []StageTiming{{Stage: "supervisor", Duration: t1.Sub(t0)}, {Stage: "clone", Duration: t2.Sub(t1)}}
+	for _, s := range init {
+		if s.Stage == "init-entered" {
+			out = append(out, StageTiming{Stage: "init-runtime", Duration: time.Unix(0, s.At).Sub(t2)})
+			continue
+		}
+		out = append(out, s)
+	}
+	var sum time.Duration
+	for _, s := range out {
+		sum += s.Duration
+	}
+	return append(out, StageTiming{Stage: "report", Duration: time.Since(t0) - sum})
 }
 
 // kill ends every process of the sandbox: the cgroup when there is one,
@@ -462,9 +483,12 @@ func trimNL(b []byte) []byte {
 	return b
 }
 
-// checkFilterAdmitsExecve runs the filter in the emulator for execve on
-// the native ABI: the gate's last call. A filter that denies it would kill
-// or fail every start, so Start refuses it with a clear message.
+// checkFilterAdmitsExecve runs the filter in the emulator (package bpf)
+// for execve on the native ABI: the gate's last call. A filter that denies
+// it would kill or fail every start, so Start refuses it with a clear
+// message. (The execve number and audit arch come from x/sys/unix rather
+// than package syscalls: importing the tables would make every init stage
+// pay for initializing them; see docs/run-design.md.)
 func checkFilterAdmitsExecve(filter []byte) error {
 	if len(filter) == 0 {
 		return nil
@@ -476,18 +500,32 @@ func checkFilterAdmitsExecve(filter []byte) error {
 	if err := bpf.Validate(prog); err != nil {
 		return fmt.Errorf("sandbox: seccomp filter is not a valid program: %w", err)
 	}
-	nr, ok := syscalls.Number(syscalls.Native, "execve")
+	arch, ok := nativeAuditArch[runtime.GOARCH]
 	if !ok {
-		return errors.New("sandbox: no execve in the native syscall table")
+		return fmt.Errorf("sandbox: no audit arch known for %s", runtime.GOARCH)
 	}
-	ret, err := bpf.Run(prog, bpf.SeccompData{Nr: int32(nr), Arch: syscalls.Native.AuditArch()})
+	ret, err := bpf.Run(prog, bpf.SeccompData{Nr: unix.SYS_EXECVE, Arch: arch})
 	if err != nil {
 		return fmt.Errorf("sandbox: seccomp filter: %w", err)
 	}
-	act := seccomp.ActionFromRet(ret)
-	switch act.Kind {
-	case seccomp.ActAllow, seccomp.ActLog:
+	switch ret & retActionFull {
+	case retAllow, retLog:
 		return nil
 	}
-	return fmt.Errorf("sandbox: the seccomp filter does not allow execve (it returns %s): execve is the one call the policy must admit (the gate's last step before the program runs, and nobody can answer a notification for it yet); allow execve in the policy", act)
+	return fmt.Errorf("sandbox: the seccomp filter does not allow execve (it returns %#x): execve is the one call the policy must admit (the gate's last step before the program runs, and nobody can answer a notification for it yet); allow execve in the policy", ret)
+}
+
+// SECCOMP_RET_* values (linux/seccomp.h) the execve check needs.
+const (
+	retActionFull = 0xffff0000
+	retAllow      = 0x7fff0000
+	retLog        = 0x7ffc0000
+)
+
+var nativeAuditArch = map[string]uint32{
+	"amd64":   unix.AUDIT_ARCH_X86_64,
+	"arm64":   unix.AUDIT_ARCH_AARCH64,
+	"riscv64": unix.AUDIT_ARCH_RISCV64,
+	"386":     unix.AUDIT_ARCH_I386,
+	"arm":     unix.AUDIT_ARCH_ARM,
 }
