@@ -80,9 +80,11 @@ type numRange struct {
 	weight int // how often the range is expected to be hit, relatively
 }
 
-// Weights of the binary search: a syscall of the native ABI counts
-// nativeWeight, one of a companion ABI (i386, x32 on x86_64) 1, and a
-// range of numbers no table knows 1 in all.
+// Weights of the binary search: a syscall of the primary ABI (the first
+// admitted one, normally the native ABI; not the build host's, so the
+// output does not depend on where the compiler runs) counts nativeWeight,
+// one of another ABI (i386, x32 on x86_64) 1, and a range of numbers no
+// table knows 1 in all.
 const nativeWeight = 8
 
 // archPlan is the code for one AUDIT_ARCH value.
@@ -334,7 +336,7 @@ func plan(p *Policy, opts Options) ([]archPlan, Stats) {
 					stats.ArgSyscalls++
 				}
 				w := 1
-				if sg.abi == syscalls.Native {
+				if sg.abi == admitted[0] {
 					w = nativeWeight
 				}
 				add(uint32(sc.Nr), uint32(sc.Nr), l, w)

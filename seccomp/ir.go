@@ -43,10 +43,10 @@
 //     to x86_64, exactly as ResolveABI says; the half of an ABI that is not
 //     admitted returns BadArch. Numbers no table knows (gaps, numbers past
 //     the table, numbers that are negative as int32) return Unknown when
-//     set, else Default. The search splits by weight, not count (a native
-//     syscall weighs nativeWeight, a companion-ABI syscall or a gap 1), so
-//     native syscalls are reached in fewer comparisons; any range is
-//     reached in O(log n) comparisons.
+//     set, else Default. The search splits by weight, not count (a syscall
+//     of the first admitted ABI weighs nativeWeight, another ABI's syscall
+//     or a gap 1), so the primary ABI's syscalls are reached in fewer
+//     comparisons; any range is reached in O(log n) comparisons.
 //  3. Leaves: a range whose decision does not depend on the arguments is a
 //     jump straight to its RET. Its path loads only arch and nr, never an
 //     argument or the instruction pointer, so the kernel's action cache
