@@ -36,6 +36,17 @@
 // filter are alternatives. Strict mode kills with SIGKILL and has no
 // notification, so a strict worker's death names no syscall.
 //
+// # Other processes
+//
+// A process outside the sandbox running as the worker's host uid cannot
+// ptrace it or open its /proc/PID/mem or environ: the worker's credentials
+// belong to the sandbox's user namespace, created (owned) by the caller, so
+// the kernel's capability check (commoncap) wants CAP_SYS_PTRACE over that
+// namespace; and the worker is not dumpable (sandbox.NewPipeRoot), which
+// keeps its /proc files root-owned. It can send it signals, though: kill(2)
+// compares uids only. Config.HostUID gives a worker a host uid of its own.
+// Rootless, the caller owns the namespace and keeps all of these powers.
+//
 // # Framing
 //
 // Requests and replies are frames on the worker's stdin and stdout: a
@@ -103,6 +114,11 @@ type Config struct {
 	// SECCOMP_MODE_STRICT itself and then send the ready frame (Strict
 	// implies Ready). Start checks /proc/PID/status says "Seccomp: 1".
 	Strict bool
+	// HostUID is the host uid (and gid) the worker runs as when the caller
+	// is root; 0 means sandbox.DefaultHostID (65534, shared with every other
+	// sandbox). kill(2) only compares uids, so any process of the worker's
+	// host uid can signal it: give workers a uid of their own to close that.
+	HostUID int
 	// Stderr receives the worker's stderr; nil discards it.
 	Stderr io.Writer
 	// Log receives the sandbox's warnings; nil discards them.

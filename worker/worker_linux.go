@@ -193,6 +193,7 @@ func startProcess(im *image) (*process, error) {
 	c := sandbox.Command(im.root.Path(), cfg.Args...)
 	c.Config = sandbox.PipeIsolation(im.root)
 	c.Config.Rlimits.AS = cfg.Memory
+	c.Config.HostUID, c.Config.HostGID = cfg.HostUID, cfg.HostUID
 	if cfg.Strict {
 		c.Config.SeccompOff = true
 	} else {

@@ -377,8 +377,11 @@ func runAttacker(t *testing.T, pid, uid int) attackReport {
 
 // TestOutsideAttacker: another process of the worker's host uid (65534:
 // the sandbox maps its root there) cannot ptrace the worker or open its
-// memory. It can signal it: kill(2) only compares uids, and the worker's
-// uid is its uid; a process of another unprivileged uid cannot.
+// memory (the worker's credentials live in a user namespace the attacker
+// holds no capability over; and the worker is not dumpable). This machine
+// has no Yama, so nothing else stands in the way. It can signal it: kill(2)
+// only compares uids (the documented gap); a process of another
+// unprivileged uid cannot, so Config.HostUID closes the gap.
 func TestOutsideAttacker(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the attacker runs as the worker's host uid 65534 (rootless, the worker is the caller's own uid, which may ptrace it)")
@@ -409,6 +412,14 @@ func TestOutsideAttacker(t *testing.T) {
 	other := runAttacker(t, pid, 54321)
 	if other.Kill != "EPERM" || other.Ptrace != "EPERM" || (other.Mem != "EACCES" && other.Mem != "EPERM") {
 		t.Errorf("other uid: %+v, want EPERM everywhere", other)
+	}
+	// A worker with a host uid of its own cannot be signalled by 65534.
+	own := start(t, worker.Config{Args: []string{"--ready"}, Ready: true, HostUID: 54320})
+	if r := runAttacker(t, own.Pid(), sandbox.DefaultHostID); r.Kill != "EPERM" || r.Ptrace != "EPERM" {
+		t.Errorf("worker with HostUID 54320, attacker 65534: %+v, want EPERM", r)
+	}
+	if r := runAttacker(t, own.Pid(), 54320); r.Ptrace != "EPERM" || (r.Mem != "EACCES" && r.Mem != "EPERM") {
+		t.Errorf("worker with HostUID 54320, attacker 54320: %+v, want no ptrace, no mem", r)
 	}
 	// The supervisor (this process) can: Close kills the sandbox.
 	if got := call(t, w, pngBytes(t, 4, 4)); !strings.HasPrefix(got, "ok ") {
