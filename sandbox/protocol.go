@@ -72,10 +72,10 @@ type exitReport struct {
 }
 
 // StageTiming is how long one start-up stage took. The supervisor's
-// stages are "supervisor" (validation, opening sources), "clone" (clone
-// with the new namespaces, id maps, execve of the init), "init-runtime"
-// (from there to the init's Init entry: the Go runtime starting), then
-// the init's: "config" (waiting for and decoding it), "mounts",
+// stages are "supervisor" (validation, opening sources) and "spawn" (clone
+// with the new namespaces, id maps, execve of the init and its Go runtime
+// start, until the init's Init entry), then the init's: "config" (waiting
+// for and decoding it), "mounts",
 // "hostname", "network", "landlock", "resolve", "gate" (fork, drop, exec
 // of CMD), and "report" (until Start returns).
 type StageTiming struct {

@@ -221,7 +221,6 @@ func (c *Cmd) Start() error {
 		cg.destroy()
 		return fmt.Errorf("sandbox: starting the init stage: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", err)
 	}
-	t2 := time.Now()
 	// The init has its copies now; ours would keep the socket open (no EOF
 	// when the init dies) and the detached mount trees alive.
 	for _, f := range opened {
@@ -267,7 +266,7 @@ func (c *Cmd) Start() error {
 				c.NotifyFD = os.NewFile(uintptr(fd), "seccomp-notify")
 			}
 			if c.Timings {
-				c.StageTimings = supervisorTimings(t0, t1, t2, m.Timings)
+				c.StageTimings = supervisorTimings(t0, t1, m.Timings)
 			}
 			if cfg.Timeout > 0 {
 				sv.timer = time.AfterFunc(cfg.Timeout, func() {
@@ -283,11 +282,11 @@ func (c *Cmd) Start() error {
 }
 
 // supervisorTimings merges the supervisor's clocks with the init's stages.
-func supervisorTimings(t0, t1, t2 time.Time, init []StageTiming) []StageTiming {
-	out := []StageTiming{{Stage: "supervisor", Duration: t1.Sub(t0)}, {Stage: "clone", Duration: t2.Sub(t1)}}
+func supervisorTimings(t0, t1 time.Time, init []StageTiming) []StageTiming {
+	out := []StageTiming{{Stage: "supervisor", Duration: t1.Sub(t0)}}
 	for _, s := range init {
 		if s.Stage == "init-entered" {
-			out = append(out, StageTiming{Stage: "init-runtime", Duration: time.Unix(0, s.At).Sub(t2)})
+			out = append(out, StageTiming{Stage: "spawn", Duration: time.Unix(0, s.At).Sub(t1)})
 			continue
 		}
 		out = append(out, s)

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Start-to-exit latency of a sandboxed /bin/true, ringfence against its
+# peers, and the supervisor's peak RSS. Writes a Markdown table to stdout
+# (paste it into BENCHMARKS.md, section "Run").
+#
+#   bench/run/run.sh [RUNS]        (default 100 runs per command; needs root)
+#
+# Needs: hyperfine, bubblewrap, util-linux (unshare), /usr/bin/time
+# (Debian packages hyperfine, bubblewrap, time); it installs the missing
+# ones with apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-100}
+need=()
+command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v bwrap >/dev/null || need+=(bubblewrap)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/runbench" ./bench/run/runbench
+go build -o "$tmp/mkfilter" ./bench/run/mkfilter
+go build -o "$tmp/ringfence" ./cmd/ringfence 2>/dev/null || true
+"$tmp/mkfilter" "$tmp/default.bpf"
+cd /
+
+cmds=(
+  "/bin/true"
+  "unshare -Urmpnui --fork /bin/true"
+  "bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev /bin/true"
+  "bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev --seccomp 9 /bin/true 9<$tmp/default.bpf"
+  "$tmp/runbench -filter $tmp/default.bpf -- /bin/true"
+)
+names=("bare /bin/true" "unshare -Urmpnui --fork" "bwrap --unshare-all" "bwrap --unshare-all + seccomp (ringfence default)" "ringfence runner (library, runbench)")
+if [ -x "$tmp/ringfence" ]; then
+  cmds+=("$tmp/ringfence run -- /bin/true")
+  names+=("ringfence run (CLI)")
+fi
+args=()
+for c in "${cmds[@]}"; do args+=("$c"); done
+hyperfine -S bash -w 10 -r "$runs" --export-json "$tmp/h.json" "${args[@]}" >&2
+
+rss() { # peak RSS of the measured process itself, in KiB (median of 10)
+  for _ in $(seq 10); do /usr/bin/time -f %M bash -c "$1" 2>&1 >/dev/null | tail -1; done | sort -n | sed -n 5p
+}
+echo "| command | median ms | mean ± σ ms | ratio to bwrap + seccomp |"
+echo "|---|---|---|---|"
+python3 - "$tmp/h.json" "${names[@]}" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))["results"]
+names = sys.argv[2:]
+ref = h[3]["median"]
+for n, r in zip(names, h):
+    print(f"| {n} | {r['median']*1e3:.1f} | {r['mean']*1e3:.1f} ± {r['stddev']*1e3:.1f} | {r['median']/ref:.2f} |")
+PY
+echo
+echo "Supervisor peak RSS (VmHWM of the supervisor process, median of 10):"
+echo
+for i in 1 2 3; do "$tmp/runbench" -rss -filter "$tmp/default.bpf" -- /bin/true; done 2>&1 | sort | sed -n 2p | sed 's/^/    runbench /'
+echo "    bwrap (time -f %M, KiB): $(rss "bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev /bin/true")"
+echo
+echo "Stage costs (runbench -timings, 20 runs, median per stage):"
+echo
+for i in $(seq 20); do "$tmp/runbench" -timings -filter "$tmp/default.bpf" -- /bin/true; done 2>&1 | python3 -c '
+import sys, re, statistics
+from collections import defaultdict
+st = defaultdict(list); order = []
+def ms(v):
+    m = re.match(r"(-?[0-9.]+)(ns|µs|ms|s)$", v); x = float(m.group(1))
+    return x * {"ns": 1e-6, "µs": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
+for line in sys.stdin:
+    if not line.startswith("timings:"): continue
+    for kv in line.split()[1:]:
+        k, v = kv.split("=")
+        if k not in order: order.append(k)
+        st[k].append(ms(v))
+print("| stage | median ms |"); print("|---|---|")
+for k in order: print(f"| {k} | {statistics.median(st[k]):.2f} |")
+'
