@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ringfence/ringfence/seccomp"
 	"github.com/ringfence/ringfence/syscalls"
@@ -304,6 +305,10 @@ func numberAST(v uint64, w32, signed bool) Expr {
 // every ABI, with that value, in the order of the spec's prefixes (the first
 // family is the argument's main one: CLONE_ before SIG for clone's flags).
 func familyConsts(spec *syscalls.ArgSpec, abis []syscalls.Arch, w32 bool) []namedValue {
+	key := fmt.Sprint(spec.Consts, abis, w32)
+	if v, ok := familyCache.Load(key); ok {
+		return v.([]namedValue)
+	}
 	var out []namedValue
 	seen := map[string]bool{}
 	for _, prefix := range spec.Consts {
@@ -314,14 +319,18 @@ func familyConsts(spec *syscalls.ArgSpec, abis []syscalls.Arch, w32 bool) []name
 			}
 			seen[n] = true
 			if v, ok := constOn(n, abis); ok {
-				fam = append(fam, namedValue{n, trunc(v, w32)})
+				fam = append(fam, namedValue{n, trunc(v, w32), nameRank(n)})
 			}
 		}
-		sort.SliceStable(fam, func(i, j int) bool { return nameRank(fam[i].name) < nameRank(fam[j].name) })
+		sort.SliceStable(fam, func(i, j int) bool { return fam[i].rank < fam[j].rank })
 		out = append(out, fam...)
 	}
+	familyCache.Store(key, out)
 	return out
 }
+
+// familyCache holds familyConsts results: the tables never change.
+var familyCache sync.Map
 
 // preferredNames are the usual spellings of values that have several names.
 var preferredNames = map[string]bool{"AF_UNIX": true, "O_NONBLOCK": true, "O_SYNC": true, "O_RDONLY": true}
@@ -344,6 +353,7 @@ func nameRank(n string) int {
 type namedValue struct {
 	name  string
 	value uint64
+	rank  int
 }
 
 func constOn(name string, abis []syscalls.Arch) (uint64, bool) {
