@@ -349,6 +349,12 @@ func TestSandboxMemoryLimit(t *testing.T) {
 	if ee.Reason != sandbox.ReasonMemory || ee.Signal != syscall.SIGKILL {
 		t.Errorf("got %+v (%v), want memory SIGKILL", ee, ee)
 	}
+	// No cgroup of ours is left behind.
+	left, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/*/ringfence/run-%d-*", os.Getpid()))
+	left2, _ := filepath.Glob(fmt.Sprintf("/sys/fs/cgroup/ringfence/run-%d-*", os.Getpid()))
+	if len(left)+len(left2) > 0 {
+		t.Errorf("cgroups left behind: %v %v", left, left2)
+	}
 }
 
 func TestSandboxCPUTime(t *testing.T) {
@@ -653,4 +659,56 @@ func TestProbe(t *testing.T) {
 	if os.Geteuid() != 0 && (cg.OK || r.Refusal == "") {
 		t.Errorf("rootless, memory limit layer %+v refusal %q, want not enforceable", cg, r.Refusal)
 	}
+}
+
+// TestSandboxParallel starts 50 sandboxes at once: every exit status must
+// come back right, and no process or fd of a sandbox may outlive its run.
+func TestSandboxParallel(t *testing.T) {
+	n := 50
+	if testing.Short() {
+		n = 10
+	}
+	fdsBefore := countFDs(t)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			c, _ := helperCmd(t, "exit", strconv.Itoa(i%7))
+			err := c.Run()
+			if c.ExitCode() != i%7 {
+				errs <- fmt.Errorf("sandbox %d: exit code %d, want %d (err %v)", i, c.ExitCode(), i%7, err)
+				return
+			}
+			errs <- nil
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if after := countFDs(t); after != fdsBefore {
+		t.Errorf("supervisor fds: %d before, %d after", fdsBefore, after)
+	}
+	if left := childrenOf(os.Getpid()); len(left) > 0 {
+		t.Errorf("processes left behind: %v", left)
+	}
+}
+
+func countFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// childrenOf lists the live children of pid (all its threads).
+func childrenOf(pid int) []string {
+	var out []string
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, task := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
+		out = append(out, strings.Fields(string(b))...)
+	}
+	return out
 }
