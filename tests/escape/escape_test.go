@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // runOpts are the settings of one run. The limits apply to the sandboxed
@@ -24,6 +26,8 @@ type runOpts struct {
 	cpuTime uint64
 	timeout time.Duration
 	tmpfs   map[string]int64 // extra tmpfs mounts: destination -> size (--tmpfs DST:SIZE)
+
+	seccompOff bool // --seccomp=off: what the other layers hold on their own
 }
 
 // result is what one run of an attack showed.
@@ -54,7 +58,7 @@ func (r result) String() string {
 		fmt.Fprintf(&b, "error: %v; ", r.err)
 	}
 	if r.signal != 0 {
-		fmt.Fprintf(&b, "killed by signal %d (%v)", int(r.signal), r.signal)
+		fmt.Fprintf(&b, "killed by %s", unix.SignalName(r.signal))
 		if r.reason != "" {
 			fmt.Fprintf(&b, ", reason %s", r.reason)
 		}
@@ -158,6 +162,10 @@ type attack struct {
 	// rootless: part of the subset run with the sandbox started by an
 	// unprivileged user (uid 65534).
 	rootless bool
+	// seccompOnly: the seccomp filter is the only layer that stops this
+	// attack; TestDepth runs every other attack with --seccomp=off and
+	// expects it contained all the same.
+	seccompOnly bool
 }
 
 func (a attack) program() string {
@@ -188,8 +196,8 @@ var attacks = []attack{
 	{name: "proc_mem", args: hostPID, check: victimIntact, rootless: true},
 	{name: "kill_host", args: hostPID, check: victimIntact, rootless: true},
 	{name: "signal_supervisor", args: func(*env) []string { return []string{fmt.Sprint(os.Getpid())} }, rootless: true},
-	{name: "ptrace_sibling", args: none, rootless: true},
-	{name: "seccomp_loosen", args: none, rootless: true},
+	{name: "ptrace_sibling", args: none, rootless: true, seccompOnly: true},
+	{name: "seccomp_loosen", args: none, rootless: true, seccompOnly: true},
 	{name: "setns", args: hostPID, check: victimIntact},
 
 	// Files of the host.
@@ -226,7 +234,7 @@ var attacks = []attack{
 	{name: "setuid_binary", args: func(e *env) []string { return []string{e.h.suidHelper} }},
 	{name: "setuid_root", args: none},
 	{name: "capset", args: none},
-	{name: "userns", args: none, rootless: true},
+	{name: "userns", args: none, rootless: true, seccompOnly: true},
 
 	// Kernel attack surface and global kernel state.
 	{name: "tiocsti", args: func(e *env) []string { return []string{"echo " + e.tag} }, tty: true, check: func(e *env) error {
@@ -234,16 +242,16 @@ var attacks = []attack{
 			return fmt.Errorf("the host terminal's input holds %q", in)
 		}
 		return nil
-	}, rootless: true},
+	}, rootless: true, seccompOnly: true},
 	{name: "int80", args: none, missing: "IA32 emulation (CONFIG_IA32_EMULATION, boot option ia32_emulation)",
-		evidence: func(r result) bool { return r.signal == syscall.SIGSEGV || enosys(r) }, rootless: true},
+		evidence: func(r result) bool { return r.signal == syscall.SIGSEGV || enosys(r) }, rootless: true, seccompOnly: true},
 	{name: "x32", args: none, missing: "the x32 ABI (CONFIG_X86_X32_ABI)", evidence: enosys, rootless: true},
-	{name: "keyctl", args: none, missing: "CONFIG_KEYS", evidence: enosys, rootless: true},
+	{name: "keyctl", args: none, missing: "CONFIG_KEYS", evidence: enosys, rootless: true, seccompOnly: true},
 	{name: "bpf", args: none, missing: "CONFIG_BPF_SYSCALL", evidence: enosys},
-	{name: "perf_event_open", args: none, missing: "CONFIG_PERF_EVENTS", evidence: enosys, rootless: true},
-	{name: "userfaultfd", args: none, missing: "CONFIG_USERFAULTFD", evidence: enosys},
-	{name: "io_uring", args: none, missing: "io_uring (CONFIG_IO_URING, kernel.io_uring_disabled)", evidence: enosys, rootless: true},
-	{name: "personality", args: none, rootless: true},
+	{name: "perf_event_open", args: none, missing: "CONFIG_PERF_EVENTS", evidence: enosys, rootless: true, seccompOnly: true},
+	{name: "userfaultfd", args: none, missing: "CONFIG_USERFAULTFD", evidence: enosys, seccompOnly: true},
+	{name: "io_uring", args: none, missing: "io_uring (CONFIG_IO_URING, kernel.io_uring_disabled)", evidence: enosys, rootless: true, seccompOnly: true},
+	{name: "personality", args: none, rootless: true, seccompOnly: true},
 	{name: "finit_module", args: none, missing: "loadable modules (CONFIG_MODULES)", evidence: enosys},
 	{name: "kexec_load", args: none, missing: "kexec (CONFIG_KEXEC)", evidence: enosys},
 	{name: "reboot", args: none, check: func(e *env) error { return sameFile("/proc/sys/kernel/ctrl-alt-del", e.h.cad) }},
@@ -398,7 +406,7 @@ func TestEscapes(t *testing.T) {
 			} else {
 				_, d := r.verdict()
 				if r.signal != 0 {
-					d = fmt.Sprintf("killed by %v", r.signal)
+					d = "killed by " + unix.SignalName(r.signal)
 					if r.reason != "" {
 						d += " (" + r.reason + ")"
 					}
@@ -425,5 +433,49 @@ func sandboxWorks(t *testing.T, h *host) {
 	r := runSandboxed(t, []string{"/bin/sh", "-c", "echo ok; exit 7"}, runOpts{})
 	if r.err != nil || r.code != 7 || strings.TrimSpace(r.stdout) != "ok" {
 		t.Fatalf("the sandbox does not run a plain shell (want stdout ok, exit 7): %v", r)
+	}
+}
+
+// TestDepth runs the attacks again in the sandbox with the seccomp filter
+// off (--seccomp=off): each one that the filter is not alone in stopping
+// must still be contained by the other layers (namespaces, the mount view,
+// the unprivileged identity, dropped capabilities, Landlock, limits).
+func TestDepth(t *testing.T) {
+	h := newHost(t)
+	if os.Getenv(rootlessEnv) != "" {
+		t.Skip("TestDepth runs as root only")
+	}
+	for _, a := range attacks {
+		if a.seccompOnly || a.opts.cpuTime != 0 || a.opts.timeout != 0 {
+			continue // the CPU limits are no seccomp matter, and slow
+		}
+		t.Run(a.name, func(t *testing.T) {
+			e := &env{h: h, v: startVictim(t, h), sandboxed: true, tag: "depth-" + randomHex(4)}
+			o := a.opts
+			o.seccompOff = true
+			if a.tty {
+				e.master, e.slave = openPty(t)
+				o.stdin = e.slave
+			}
+			var closeLeak func()
+			if a.leak {
+				closeLeak = leakFD(t, h.leakSecret)
+			}
+			r := runSandboxed(t, append([]string{filepath.Join(h.bin, a.program())}, a.args(e)...), o)
+			if closeLeak != nil {
+				closeLeak()
+			}
+			if err := r.contained(); err != nil {
+				t.Errorf("with --seccomp=off: %v", err)
+			} else {
+				_, d := r.verdict()
+				t.Logf("contained without seccomp: %s", d)
+			}
+			if a.check != nil {
+				if err := a.check(e); err != nil {
+					t.Errorf("host check after the run: %v", err)
+				}
+			}
+		})
 	}
 }

@@ -74,31 +74,72 @@ func attackSources(t testing.TB) []string {
 	return names
 }
 
-// compileAttacks builds every attack into dir with gcc, in parallel.
-func compileAttacks(t testing.TB, dir string) {
+// The attacks are compiled once per test process, into binDir (removed by
+// TestMain).
+var (
+	binMu  sync.Mutex
+	binDir string
+)
+
+func sharedBin(t testing.TB) string {
+	binMu.Lock()
+	defer binMu.Unlock()
+	if binDir != "" {
+		return binDir
+	}
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("gcc not installed (apt-get install gcc libc6-dev): the attacks are C programs")
 	}
-	names := attackSources(t)
-	errs := make(chan error, len(names))
+	dir, err := os.MkdirTemp("/var/tmp", "ringfence-escape-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err == nil {
+		err = compileAttacks(dir)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		t.Fatal(err)
+	}
+	binDir = dir
+	return dir
+}
+
+func removeBin() {
+	binMu.Lock()
+	defer binMu.Unlock()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+}
+
+// compileAttacks builds every attack into dir with gcc, in parallel.
+func compileAttacks(dir string) error {
+	files, err := filepath.Glob("attacks/*.c")
+	if err != nil || len(files) == 0 {
+		return fmt.Errorf("no attack sources in attacks/ (the test runs in its package directory): %v", err)
+	}
+	errs := make(chan error, len(files))
 	sem := make(chan struct{}, runtime.NumCPU()+1)
-	for _, n := range names {
+	for _, f := range files {
 		go func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out, err := exec.Command("gcc", "-O1", "-Wall", "-Wno-unused-result", "-o",
-				filepath.Join(dir, n), filepath.Join("attacks", n+".c")).CombinedOutput()
+			n := strings.TrimSuffix(filepath.Base(f), ".c")
+			out, err := exec.Command("gcc", "-O1", "-Wall", "-Wno-unused-result", "-o", filepath.Join(dir, n), f).CombinedOutput()
 			if err != nil {
-				err = fmt.Errorf("gcc %s.c: %v\n%s", n, err, out)
+				err = fmt.Errorf("gcc %s: %v\n%s", f, err, out)
 			}
 			errs <- err
 		}()
 	}
-	for range names {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
+	var first error
+	for range files {
+		if err := <-errs; err != nil && first == nil {
+			first = err
 		}
 	}
+	return first
 }
 
 func randomHex(n int) string {
@@ -127,13 +168,10 @@ func newHost(t *testing.T) *host {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	h := &host{dir: dir, bin: filepath.Join(dir, "bin"), target: filepath.Join(dir, "target"), marker: "ringfence-secret-" + randomHex(8)}
-	for _, d := range []string{h.bin, h.target} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
+	h := &host{dir: dir, bin: sharedBin(t), target: filepath.Join(dir, "target"), marker: "ringfence-secret-" + randomHex(8)}
+	if err := os.Mkdir(h.target, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	compileAttacks(t, h.bin)
 	if rootless != "" {
 		// The root parent planted the secret (see TestRootless).
 		h.homeSecret, h.marker, _ = strings.Cut(rootless, ":")

@@ -23,7 +23,9 @@ func TestMain(m *testing.M) {
 	// Start re-executes this test binary as the sandbox's init: that copy
 	// must become the init instead of running the tests.
 	sandbox.Init()
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBin()
+	os.Exit(code)
 }
 
 // sandboxDeadline bounds one sandboxed run; every attack ends in seconds.
@@ -77,6 +79,9 @@ func runSandboxed(t testing.TB, argv []string, o runOpts) result {
 	}
 	cmd := sandbox.Command(argv[0], argv[1:]...)
 	cmd.Config.Filter = filter
+	if o.seccompOff {
+		cmd.Config.Filter, cmd.Config.SeccompOff = nil, true
+	}
 	cmd.Config.Limits = cgroup.Limits{MemoryBytes: o.memory, Pids: o.pids}
 	cmd.Config.Rlimits.CPUTime = o.cpuTime
 	cmd.Config.Timeout = o.timeout
