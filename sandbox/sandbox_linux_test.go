@@ -712,3 +712,28 @@ func childrenOf(pid int) []string {
 	}
 	return out
 }
+
+// TestSandboxUID runs CMD as a non-root id inside (the init keeps its
+// namespace capabilities as ambient ones; the gate drops them all).
+func TestSandboxUID(t *testing.T) {
+	c, out := helperCmd(t, "facts", "/tmp")
+	c.Config.UID, c.Config.GID = 1000, 1000
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	var f facts
+	if err := json.Unmarshal(out.Bytes(), &f); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if f.UID != 1000 || f.GID != 1000 {
+		t.Errorf("uid %d gid %d, want 1000 1000", f.UID, f.GID)
+	}
+	for _, k := range []string{"CapEff", "CapPrm", "CapBnd", "CapAmb", "CapInh"} {
+		if f.Status[k] != "0000000000000000" {
+			t.Errorf("%s = %q, want all zero", k, f.Status[k])
+		}
+	}
+	if f.Writes["/tmp"] != "ok" {
+		t.Errorf("write /tmp as uid 1000: %s", f.Writes["/tmp"])
+	}
+}
