@@ -18,9 +18,13 @@ import (
 //  3. dedupeMembers after flattening, when duplicates sit side by side in one
 //     list (duplicate rules of one action become duplicates here once their
 //     conditions are joined with Or);
-//  4. factorHighWord last: it turns an Or of 64-bit equalities on one argument
-//     that share the high word into one high-word test and an Or of
-//     low-word tests, and simplifyBoolean tidies what it built.
+//  4. splitHighWord: a subtree that compares one argument (64-bit) only
+//     with constants below 2^32 tests the high word once and the rest on
+//     the low word; it needs the flat, deduplicated tree to see the whole
+//     subtree;
+//  5. factorHighWord: the equalities splitHighWord could not take (high
+//     words other than 0) that share a high word get one high-word test;
+//  6. simplifyBoolean again, to flatten what 4 and 5 built.
 var exprPasses = []struct {
 	name string
 	fn   func(Expr) Expr
@@ -28,6 +32,7 @@ var exprPasses = []struct {
 	{"fold-comparisons", foldComparisons},
 	{"simplify-boolean", simplifyBoolean},
 	{"dedupe-members", dedupeMembers},
+	{"split-high-word", splitHighWord},
 	{"factor-high-word", factorHighWord},
 	{"simplify-boolean", simplifyBoolean},
 }
@@ -417,4 +422,98 @@ func dropTrailingFallback(s ruleSet) ruleSet {
 		g = g[:len(g)-1]
 	}
 	return ruleSet{groups: g, fallback: s.fallback}
+}
+
+// highZero is "the high word of argument arg is 0".
+func highZero(arg uint8) Cmp {
+	return Cmp{Arg: arg, Op: OpMaskedEq, Mask: math.MaxUint64 &^ math.MaxUint32}
+}
+
+// lowOnly reports whether every comparison in x is a 64-bit unsigned (or
+// equality) test of one argument against a constant below 2^32, and how
+// many there are.
+func lowOnly(x Expr, arg *int) (n int, ok bool) {
+	switch v := x.(type) {
+	case Cmp:
+		ordered := v.Op != OpEq && v.Op != OpNe
+		if v.Width32 || v.Op == OpMaskedEq || (v.Signed && ordered) || v.Value > math.MaxUint32 ||
+			(*arg >= 0 && *arg != int(v.Arg)) {
+			return 0, false
+		}
+		*arg = int(v.Arg)
+		return 1, true
+	case And:
+		return lowOnlyAll(v, arg)
+	case Or:
+		return lowOnlyAll(v, arg)
+	case Not:
+		return lowOnly(v.X, arg)
+	}
+	return 0, true // True
+}
+
+func lowOnlyAll(xs []Expr, arg *int) (int, bool) {
+	total := 0
+	for _, m := range xs {
+		n, ok := lowOnly(m, arg)
+		if !ok {
+			return 0, false
+		}
+		total += n
+	}
+	return total, true
+}
+
+// mapCmps rebuilds x with every comparison replaced by fn(c).
+func mapCmps(x Expr, fn func(Cmp) Expr) Expr {
+	switch v := x.(type) {
+	case Cmp:
+		return fn(v)
+	case And:
+		return And(mapMembers(v, func(m Expr) Expr { return mapCmps(m, fn) }))
+	case Or:
+		return Or(mapMembers(v, func(m Expr) Expr { return mapCmps(m, fn) }))
+	case Not:
+		return Not{mapCmps(v.X, fn)}
+	}
+	return x
+}
+
+// splitHighWord rewrites a subtree whose comparisons all test one 64-bit
+// argument against constants below 2^32 (unsigned order or equality):
+//
+//	x  ->  (hi == 0 && x[on the low word]) || (hi != 0 && x[hi != 0])
+//
+// where with a non-zero high word every comparison is decided (the argument
+// is at least 2^32, above every constant), so the second half folds to true
+// or false and one high-word test is left.
+func splitHighWord(x Expr) Expr {
+	switch v := x.(type) {
+	case And, Or, Not:
+		arg := -1
+		if n, ok := lowOnly(x, &arg); ok && n >= 2 {
+			low := mapCmps(x, func(c Cmp) Expr { c.Width32, c.Signed = true, false; return c })
+			high := simplifyBoolean(mapCmps(x, func(c Cmp) Expr {
+				switch c.Op {
+				case OpNe, OpGt, OpGe:
+					return True{}
+				}
+				return False
+			}))
+			hz := highZero(uint8(arg))
+			if isTrue(high) {
+				return Or{Not{hz}, low}
+			}
+			return And{hz, low}
+		}
+		switch v := v.(type) {
+		case And:
+			return And(mapMembers(v, splitHighWord))
+		case Or:
+			return Or(mapMembers(v, splitHighWord))
+		case Not:
+			return Not{splitHighWord(v.X)}
+		}
+	}
+	return x
 }
