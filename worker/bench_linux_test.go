@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -189,6 +190,7 @@ func BenchmarkSandboxPerRequestWarm(b *testing.B) {
 		c.Config.Filter = prog.Bytes()
 		var out bytes.Buffer
 		c.Stdin, c.Stdout = bytes.NewReader(frame), &out
+		c.Log = slog.New(slog.DiscardHandler)
 		if err := c.Run(); err != nil {
 			b.Fatal(err)
 		}
