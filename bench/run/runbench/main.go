@@ -62,7 +62,7 @@ func main() {
 	if *rss {
 		b, _ := os.ReadFile("/proc/self/status")
 		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "VmHWM:") {
+			if strings.HasPrefix(l, "VmHWM:") || strings.HasPrefix(l, "RssAnon:") || strings.HasPrefix(l, "RssFile:") {
 				fmt.Fprintln(os.Stderr, "supervisor", l)
 			}
 		}
