@@ -148,6 +148,15 @@ func TestTooLong(t *testing.T) {
 	p := &Policy{Default: KillProcess, Arches: []syscalls.Arch{syscalls.ArchX86_64},
 		Rules: []Rule{{Syscall: "ioctl", Action: Allow, When: Not{values}}}}
 	_, err := Compile(p, Options{})
+	// Far past the limit, code generation gives up early, with the same error.
+	var huge Or
+	for i := range 40000 {
+		huge = append(huge, Cmp{Arg: uint8(i % 6), Op: OpGt, Value: uint64(i) << 33})
+	}
+	p2 := &Policy{Default: KillProcess, Rules: []Rule{{Syscall: "ioctl", Action: Allow, When: huge}}}
+	if _, err := Compile(p2, Options{NoOptimize: true}); !errors.Is(err, ErrTooLong) || !strings.Contains(err.Error(), "code generation exceeded") {
+		t.Fatalf("huge policy: %v, want ErrTooLong from the code generator's bound", err)
+	}
 	if !errors.Is(err, ErrTooLong) || !strings.Contains(err.Error(), "limit of 4096") || !strings.Contains(err.Error(), "instructions") {
 		t.Fatalf("error %v, want the 4096-instruction limit explained", err)
 	}

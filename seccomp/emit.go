@@ -159,6 +159,9 @@ func (e *emitter) reach(t target, state acc, slack int) (target, bool) {
 // jump writes a conditional jump "if A op k goto t else f" and returns its
 // position as a target. A jump whose two targets coincide is not written.
 func (e *emitter) jump(op uint16, k uint32, t, f target, state acc) target {
+	if e.err != nil {
+		return t // giving up: Compile reports e.err
+	}
 	if e.sameTarget(t, f, state) {
 		return t
 	}
@@ -193,6 +196,9 @@ func (e *emitter) sameTarget(a, b target, state acc) bool {
 // next, which must be (or becomes, through a RET copy or "ja") the
 // instruction right below it.
 func (e *emitter) stmt(ins bpf.Instruction, before, after acc, next target) target {
+	if e.err != nil {
+		return next
+	}
 	p := e.where(next, after)
 	if next.ret {
 		e.ret(next.k)
