@@ -118,12 +118,14 @@ func dedupe(s []string) []string {
 	return out
 }
 
+var cgroupPatterns = []string{"/sys/fs/cgroup/*/ringfence/*", "/sys/fs/cgroup/ringfence/*"}
+
 // ourCgroups lists the cgroups this process created under the ringfence
 // parents (cgroup.UniqueName puts our pid in every name).
 func ourCgroups() []string {
 	tag := fmt.Sprintf("%d-", os.Getpid())
 	var out []string
-	for _, pattern := range []string{"/sys/fs/cgroup/*/ringfence/*", "/sys/fs/cgroup/ringfence/*"} {
+	for _, pattern := range cgroupPatterns {
 		m, _ := filepath.Glob(pattern)
 		for _, d := range m {
 			if st, err := os.Stat(d); err == nil && st.IsDir() && strings.Contains(filepath.Base(d), tag) {
@@ -167,6 +169,22 @@ func TestLoad(t *testing.T) {
 	}
 	fdsBefore := fdCount()
 	cgBefore := len(ourCgroups())
+	// Watch the groups come and go, so that the leak check below is known
+	// to look at the right place.
+	stop := make(chan struct{})
+	seen := make(chan int)
+	go func() {
+		most := 0
+		for {
+			select {
+			case <-stop:
+				seen <- most
+				return
+			case <-time.After(5 * time.Millisecond):
+				most = max(most, len(ourCgroups()))
+			}
+		}
+	}()
 	var total time.Duration
 	for round := 0; round < rounds; round++ {
 		start := time.Now()
@@ -177,7 +195,13 @@ func TestLoad(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				// $0 carries the token, so a leftover shell is easy to find.
-				results[i] = runSandboxed(t, []string{"/bin/sh", "-c", fmt.Sprintf("exit %d", i), token}, runOpts{})
+				// Every other sandbox gets cgroup limits, so groups are
+				// created and must be removed too.
+				o := runOpts{}
+				if i%2 == 1 {
+					o.pids, o.memory = 64, 256<<20
+				}
+				results[i] = runSandboxed(t, []string{"/bin/sh", "-c", fmt.Sprintf("exit %d", i), token}, o)
 			}()
 		}
 		wg.Wait()
@@ -189,6 +213,12 @@ func TestLoad(t *testing.T) {
 		}
 	}
 	t.Logf("%d rounds of %d parallel sandboxes: %v per round on average", rounds, parallel, total/rounds)
+	close(stop)
+	if most := <-seen; most == 0 {
+		t.Errorf("no cgroup of this process was ever seen under %v while the sandboxes with limits ran: the leak check would prove nothing", cgroupPatterns)
+	} else {
+		t.Logf("up to %d cgroups seen at once", most)
+	}
 
 	if err := settle(func() error {
 		if left := leftovers(token); len(left) > 0 {
