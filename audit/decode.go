@@ -22,6 +22,19 @@ var (
 	families   = map[string]*family{}
 )
 
+// aliases are names that share a value with the name people write (AF_FILE
+// is AF_UNIX), or that share a prefix without belonging to the family
+// (SOCK_SNDBUF_LOCK is a socket option value, not a socket type): decoding
+// never prints them.
+var aliases = map[string]bool{
+	"AF_FILE": true, "AF_LOCAL": true, "AF_ROUTE": true, "O_NDELAY": true, "O_FSYNC": true,
+	"O_RSYNC": true, "O_ACCMODE": true, "SOCK_SNDBUF_LOCK": true, "SOCK_RCVBUF_LOCK": true,
+	"SOCK_BUF_LOCK_MASK": true, "SOCK_TXREHASH_DEFAULT": true, "SOCK_TXREHASH_DISABLED": true,
+	"SOCK_TXREHASH_ENABLED": true, "SOCK_IOC_TYPE": true, "IPPROTO_HOPOPTS": true, "SIGIOT": true,
+	"SIGPOLL": true, "SIGCLD": true, "SIGUNUSED": true, "PROT_GROWSDOWN": true, "PROT_GROWSUP": true,
+	"MAP_FILE": true, "MAP_ANON": true, "MAP_EXECUTABLE": true, "MAP_DENYWRITE": true,
+}
+
 // familyOf returns the constants whose names start with prefix (an exact
 // constant name is its own prefix), built once per prefix.
 func familyOf(prefix string) *family {
@@ -32,7 +45,7 @@ func familyOf(prefix string) *family {
 	}
 	f := &family{}
 	for _, name := range syscalls.ConstantNames() {
-		if strings.HasPrefix(name, prefix) {
+		if strings.HasPrefix(name, prefix) && !aliases[name] {
 			v, _ := syscalls.Constant(name)
 			f.names = append(f.names, name)
 			f.values = append(f.values, v)
