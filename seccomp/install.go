@@ -9,8 +9,10 @@ import "strings"
 type InstallFlags uint32
 
 const (
-	// InstallNoTSync applies the filter to the calling thread only (lock
-	// the goroutine to its thread first). Without it, SECCOMP_FILTER_FLAG_TSYNC.
+	// InstallNoTSync applies the filter to the calling thread only: lock
+	// the goroutine to its thread (runtime.LockOSThread) before Install and
+	// keep it locked, or the Go scheduler will run other goroutines on the
+	// filtered thread. Without it, SECCOMP_FILTER_FLAG_TSYNC.
 	InstallNoTSync InstallFlags = 1 << iota
 	// InstallLog logs every action but allow (SECCOMP_FILTER_FLAG_LOG).
 	InstallLog
