@@ -477,3 +477,25 @@ func alive(pid int) bool {
 	i := bytes.LastIndexByte(b, ')')
 	return i > 0 && i+2 < len(b) && b[i+2] != 'Z'
 }
+
+// TestRootless runs the parse and malicious-input tests again as an
+// unprivileged user (uid 1000): the sandbox then maps its root to the
+// caller's own uid through the user namespace.
+func TestRootless(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("already rootless: the other tests are the rootless run")
+	}
+	exe := attackerBinary(t)
+	cmd := exec.Command(exe, "-test.run", "^(TestParse|TestMaliciousInput|TestCrashAndTimeout)$", "-test.count", "1", "-test.v")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=/tmp"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 1000, Gid: 1000}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("as uid 1000: %v\n%s", err, out)
+	}
+	for _, name := range []string{"TestParse", "TestMaliciousInput", "TestCrashAndTimeout"} {
+		if !bytes.Contains(out, []byte("--- PASS: "+name)) {
+			t.Errorf("as uid 1000: %s did not pass:\n%s", name, out)
+		}
+	}
+}
