@@ -340,9 +340,6 @@ func (c *Config) validate() error {
 	if err := c.Limits.Validate(); err != nil {
 		return err
 	}
-	if c.TTY {
-		return fmt.Errorf("--tty is not implemented yet: run without it (stdin/stdout/stderr are passed through)")
-	}
 	if c.Mlock {
 		return fmt.Errorf("--mlock cannot be enforced: mlockall does not survive execve, so the launcher cannot lock CMD's memory; use --memory (its cgroup forbids swap) instead")
 	}

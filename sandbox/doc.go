@@ -58,8 +58,16 @@
 // error that names it and says what to change: a nil Filter without
 // SeccompOff, a filter that denies execve, Landlock required but missing,
 // a cgroup limit that package cgroup cannot enforce here (rootless without
-// a delegated cgroup), --mlock (it cannot survive execve), --tty (not yet
-// written). Probe reports layer by
+// a delegated cgroup), --mlock (it cannot survive execve).
+//
+// # TTY
+//
+// With Config.TTY the supervisor allocates a pty; its slave is CMD's stdio
+// and controlling terminal (TIOCSCTTY in CMD's own session), and the
+// supervisor copies between the master and Cmd.Stdin/Stdout, putting a
+// terminal stdin in raw mode and following its window size. CMD never
+// holds an fd of the caller's terminal, so TIOCSTI can only reach its own
+// pty. Without TTY, CMD has no controlling terminal at all. Probe reports layer by
 // layer what a Config asks for and what this kernel and privilege level
 // will enforce.
 //

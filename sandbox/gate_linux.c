@@ -29,6 +29,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -121,6 +122,7 @@ static void __attribute__((noreturn)) gate_child(const struct gate_args *a, stru
 		sigaction(s, &sa, NULL);
 	}
 	if (a->new_session && setsid() < 0) fail(p, "session", "setsid", errno);
+	if (a->ctty && ioctl(0, TIOCSCTTY, 0) < 0) fail(p, "tty", "TIOCSCTTY", errno);
 	if (close_fds(a, pipe_w) < 0) fail(p, "fds", "close_range", errno);
 	for (int i = 0; i < a->nrlimits; i++) {
 		struct rlimit rl = {.rlim_cur = a->rlimits[i].cur, .rlim_max = a->rlimits[i].max};

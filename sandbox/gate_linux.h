@@ -21,6 +21,7 @@ struct gate_args {
 	int setgroups;      // 1: setgroups(0, NULL) is allowed (rootful)
 	int cap_last;       // /proc/sys/kernel/cap_last_cap
 	int new_session;    // 1: setsid()
+	int ctty;           // 1: fd 0 becomes the controlling terminal
 	int dumpable_off;   // 1: PR_SET_DUMPABLE 0
 
 	const int *keep_fds; // sorted ascending, all >= 3

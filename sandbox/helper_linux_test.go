@@ -1,6 +1,7 @@
 package sandbox_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -80,6 +81,15 @@ func runHelper(name string) int {
 		fmt.Println("ready")
 		<-ch
 		return 42
+	case "tty":
+		_, errT := unix.IoctlGetTermios(0, unix.TCGETS)
+		f, errO := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+		if errO == nil {
+			f.Close()
+		}
+		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
+		fmt.Printf("isatty=%s devtty=%s got=%s\n", errStr(errT), errStr(errO), strings.TrimSpace(line))
+		return 0
 	case "hog":
 		var keep [][]byte
 		for {

@@ -239,7 +239,7 @@ func (st *initState) stageGate() error {
 	spec := &gateSpec{
 		Path: st.path, Argv: st.ic.Args, Envp: st.ic.Env, Dir: st.dir,
 		UID: c.UID, GID: c.GID, SetGroups: st.ic.SetGroups, CapLast: capLast(),
-		NewSession: true, DumpableOff: !c.Notify,
+		NewSession: true, DumpableOff: !c.Notify, CTTY: c.TTY,
 		KeepFDs: c.KeepFDs, LandlockFD: st.landlock, Filter: c.Filter, Notify: c.Notify,
 	}
 	if c.Notify {

@@ -152,6 +152,7 @@ type gateSpec struct {
 	SetGroups   bool
 	CapLast     int
 	NewSession  bool
+	CTTY        bool // make fd 0 the controlling terminal (--tty)
 	DumpableOff bool
 	KeepFDs     []int
 	Rlimits     []gateRlimit

@@ -433,7 +433,6 @@ func TestSandboxRefusals(t *testing.T) {
 	}{
 		{"no filter", func(c *sandbox.Cmd) { c.Config.Filter = nil }, "no seccomp filter"},
 		{"execve denied", func(c *sandbox.Cmd) { c.Config.Filter = filterExcept(unix.SYS_EXECVE, retErrnoEPERM) }, "does not allow execve"},
-		{"tty", func(c *sandbox.Cmd) { c.Config.TTY = true }, "tty"},
 		{"mlock", func(c *sandbox.Cmd) { c.Config.Mlock = true }, "mlock"},
 		{"missing program", func(c *sandbox.Cmd) { c.Path = "no-such-program-here"; c.Args = []string{c.Path} }, "not found in the sandbox's PATH"},
 		{"bind missing source", func(c *sandbox.Cmd) {
@@ -735,5 +734,27 @@ func TestSandboxUID(t *testing.T) {
 	}
 	if f.Writes["/tmp"] != "ok" {
 		t.Errorf("write /tmp as uid 1000: %s", f.Writes["/tmp"])
+	}
+}
+
+// TestSandboxTTY: with TTY, CMD's stdio is a pty that is its controlling
+// terminal, fed from the caller's stdin through the supervisor.
+func TestSandboxTTY(t *testing.T) {
+	c, out := helperCmd(t, "tty")
+	c.Config.TTY = true
+	c.Stdin = strings.NewReader("hello\n")
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "isatty=ok devtty=ok got=hello") {
+		t.Errorf("output %q: want a terminal on stdin, a controlling terminal and the line", out)
+	}
+	// Without TTY: a new session with no controlling terminal at all.
+	c, out = helperCmd(t, "tty")
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out.String()); got != "isatty=ENOTTY devtty=ENXIO got=" {
+		t.Errorf("without TTY: %q, want no terminal and no controlling terminal", got)
 	}
 }

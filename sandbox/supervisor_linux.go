@@ -66,6 +66,7 @@ type supervisor struct {
 	done     bool
 	exit     exitReport
 	cgroup   *sandboxCgroup
+	pty      *ptyProxy
 }
 
 // Start starts CMD in a new sandbox and returns once CMD has been exec'd
@@ -205,13 +206,24 @@ func (c *Cmd) Start() error {
 		sock.Close()
 		return err
 	}
+	stdin, stdout, stderr := c.Stdin, c.Stdout, c.Stderr
+	var pty *ptyProxy
+	if cfg.TTY {
+		if pty, err = openPty(); err != nil {
+			sock.Close()
+			cg.destroy()
+			return err
+		}
+		opened = append(opened, pty.slave) // the init has its copies after Start
+		stdin, stdout, stderr = pty.slave, pty.slave, pty.slave
+	}
 	ec := &exec.Cmd{
 		Path:        "/proc/self/exe",
 		Args:        []string{initArgv0},
 		Env:         []string{initMarkerEnv + "=" + strconv.Itoa(sockFD), "GOGC=off", "GOMAXPROCS=1"},
-		Stdin:       c.Stdin,
-		Stdout:      c.Stdout,
-		Stderr:      c.Stderr,
+		Stdin:       stdin,
+		Stdout:      stdout,
+		Stderr:      stderr,
 		ExtraFiles:  extra,
 		SysProcAttr: attr,
 	}
@@ -219,6 +231,9 @@ func (c *Cmd) Start() error {
 	if err := ec.Start(); err != nil {
 		sock.Close()
 		cg.destroy()
+		if pty != nil {
+			pty.master.Close()
+		}
 		return fmt.Errorf("sandbox: starting the init stage: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", err)
 	}
 	// The init has its copies now; ours would keep the socket open (no EOF
@@ -227,11 +242,15 @@ func (c *Cmd) Start() error {
 		f.Close()
 	}
 	opened = nil
-	sv := &supervisor{ec: ec, sock: sock, cgroup: cg}
+	sv := &supervisor{ec: ec, sock: sock, cgroup: cg, pty: pty}
 	c.sv = sv
+	if pty != nil {
+		pty.start(c.Stdin, c.Stdout)
+	}
 	fail := func(err error) error {
 		ec.Process.Kill()
 		ec.Wait()
+		pty.stop()
 		sock.Close()
 		cg.destroy()
 		sv.done = true
@@ -350,6 +369,7 @@ func (c *Cmd) Wait() error {
 		}
 	}
 	werr := sv.ec.Wait()
+	sv.pty.stop()
 	if sv.timer != nil {
 		sv.timer.Stop()
 	}
