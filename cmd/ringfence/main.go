@@ -11,6 +11,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -48,8 +49,15 @@ func main() {
 }
 
 func execute(args []string) int {
+	return executeWith(args, os.Stdout, os.Stderr)
+}
+
+// executeWith runs the CLI with the given output streams (tests use it).
+func executeWith(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -60,7 +68,7 @@ func execute(args []string) int {
 		code = ee.code
 	}
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintln(os.Stderr, "ringfence: "+msg)
+		fmt.Fprintln(stderr, "ringfence: "+msg)
 	}
 	return code
 }
