@@ -227,6 +227,14 @@ func (c *Cmd) Start() error {
 		ExtraFiles:  extra,
 		SysProcAttr: attr,
 	}
+	if cg == nil {
+		// No cgroup to join first: the config waits in the socket buffer,
+		// and the init reads it the moment it starts (no round trip).
+		if err := sendConfig(sock, ic); err != nil {
+			sock.Close()
+			return err
+		}
+	}
 	t1 := time.Now()
 	if err := ec.Start(); err != nil {
 		sock.Close()
@@ -257,15 +265,15 @@ func (c *Cmd) Start() error {
 		sv.exit = exitReport{Code: 125}
 		return err
 	}
-	if err := cg.add(ec.Process.Pid); err != nil {
-		return fail(err)
-	}
-	msg, err := json.Marshal(ic)
-	if err != nil {
-		return fail(err)
-	}
-	if _, err := sock.Write(msg); err != nil {
-		return fail(fmt.Errorf("sandbox: sending the config to the init stage: %w", err))
+	if cg != nil {
+		// The init reads its config only once it is in the cgroup, so
+		// everything it forks is inside.
+		if err := cg.add(ec.Process.Pid); err != nil {
+			return fail(err)
+		}
+		if err := sendConfig(sock, ic); err != nil {
+			return fail(err)
+		}
 	}
 	for {
 		m, fd, err := recvMsg(sock)
@@ -298,6 +306,17 @@ func (c *Cmd) Start() error {
 			return nil
 		}
 	}
+}
+
+func sendConfig(sock *os.File, ic *initConfig) error {
+	msg, err := json.Marshal(ic)
+	if err != nil {
+		return err
+	}
+	if _, err := sock.Write(msg); err != nil {
+		return fmt.Errorf("sandbox: sending the config to the init stage: %w", err)
+	}
+	return nil
 }
 
 // supervisorTimings merges the supervisor's clocks with the init's stages.

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ringfence/ringfence/sandbox"
@@ -60,6 +61,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "timings:", strings.Join(parts, " "))
 	}
 	if *rss {
+		var self, kids syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+		syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
+		cpu := func(r syscall.Rusage) time.Duration {
+			return time.Duration(r.Utime.Nano() + r.Stime.Nano())
+		}
+		fmt.Fprintf(os.Stderr, "supervisor CPU %v, init+CMD CPU %v\n", cpu(self), cpu(kids))
 		b, _ := os.ReadFile("/proc/self/status")
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.HasPrefix(l, "VmHWM:") || strings.HasPrefix(l, "RssAnon:") || strings.HasPrefix(l, "RssFile:") {
