@@ -40,7 +40,8 @@ type Cmd struct {
 	Env []string
 	// Dir is the host directory used as the working directory: it is bound
 	// read-only at the same path inside, and CMD starts there unless
-	// Config.Chdir says otherwise. Empty is the caller's working directory.
+	// Config.Chdir says otherwise. Empty is the caller's working directory,
+	// or / with Config.RootFS.
 	Dir string
 
 	Stdin  io.Reader

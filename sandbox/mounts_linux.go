@@ -69,6 +69,7 @@ type mountOp struct {
 	src      int    // bindfd: index into the opened sources
 	readOnly bool
 	noexec   bool
+	optional bool // hidden directories: nothing to hide when a --rootfs lacks them
 	size     int64
 	mode     string
 }
@@ -88,7 +89,7 @@ func plan(ic *initConfig) ([]mountOp, error) {
 		mountOp{kind: "tmpfs", dest: "/tmp", mode: "1777", noexec: true},
 	)
 	for _, d := range hiddenDirs {
-		ops = append(ops, mountOp{kind: "tmpfs", dest: d, mode: "0755", readOnly: true})
+		ops = append(ops, mountOp{kind: "tmpfs", dest: d, mode: "0755", optional: true})
 	}
 	if bindCwd(ic.Cwd) {
 		ops = append(ops, mountOp{kind: "bindfd", dest: ic.Cwd, src: srcCwd, readOnly: true})
@@ -99,8 +100,9 @@ func plan(ic *initConfig) ([]mountOp, error) {
 	}
 	// The hidden directories and /dev become read-only once the mount
 	// points inside them exist.
-	for _, d := range append([]string{"/dev"}, hiddenDirs...) {
-		ops = append(ops, mountOp{kind: "readonly", dest: d})
+	ops = append(ops, mountOp{kind: "readonly", dest: "/dev"})
+	for _, d := range hiddenDirs {
+		ops = append(ops, mountOp{kind: "readonly", dest: d, optional: true})
 	}
 	return ops, nil
 }
@@ -243,6 +245,11 @@ func runOp(op mountOp, trees []int) error {
 	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
 	if op.noexec {
 		flags |= unix.MS_NOEXEC
+	}
+	if op.optional {
+		if _, err := os.Lstat(dst); err != nil {
+			return nil
+		}
 	}
 	switch op.kind {
 	case "proc":

@@ -758,3 +758,35 @@ func TestSandboxTTY(t *testing.T) {
 		t.Errorf("without TTY: %q, want no terminal and no controlling terminal", got)
 	}
 }
+
+// TestSandboxRootFS uses a directory as / (an OCI bundle's rootfs): only
+// what it holds is visible, with the usual /proc, /dev and /tmp on top.
+func TestSandboxRootFS(t *testing.T) {
+	bb, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		t.Skip("needs a static /bin/busybox (Debian busybox-static)")
+	}
+	root := t.TempDir()
+	os.Chmod(root, 0o755)
+	for _, d := range []string{"bin", "proc", "dev", "tmp", "etc"} {
+		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "bin", "busybox"), bb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(root, "etc", "marker"), []byte("rootfs"), 0o644)
+	c := sandbox.Command("/bin/busybox", "sh", "-c", "cat /etc/marker; echo; busybox ls /; busybox touch /etc/x 2>&1 || true")
+	c.Config.RootFS = root
+	c.Config.Filter = allowButAcctKills
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	if err := c.Run(); err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	got := out.String()
+	if !strings.HasPrefix(got, "rootfs\n") || strings.Contains(got, "usr") || !strings.Contains(got, "Read-only file system") {
+		t.Errorf("inside the rootfs:\n%s\nwant its marker, no host /usr, a read-only /", got)
+	}
+}

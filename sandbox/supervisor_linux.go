@@ -96,6 +96,11 @@ func (c *Cmd) Start() error {
 	cfg.logLoosenings(log)
 
 	cwd := c.Dir
+	if cwd == "" && cfg.RootFS != "" {
+		// The caller's directory means nothing in another root: start at
+		// its / unless Dir or Chdir say otherwise.
+		cwd = "/"
+	}
 	if cwd == "" {
 		var err error
 		if cwd, err = os.Getwd(); err != nil {
