@@ -48,6 +48,14 @@ type ArchStmt struct {
 	Arches []*Name
 }
 
+// HotStmt is `hot NAME, ...`: syscalls the compiled filter tests first, most
+// frequent first (learn mode writes it). It changes the program's layout,
+// never a decision.
+type HotStmt struct {
+	stmtBase
+	Names []*Name
+}
+
 // BadArchStmt is `bad-arch ACTION`.
 type BadArchStmt struct {
 	stmtBase

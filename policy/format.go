@@ -110,6 +110,8 @@ func formatStmt(s Stmt) string {
 		return "unknown " + formatAction(s.Action)
 	case *ArchStmt:
 		return "arch " + formatNames(s.Arches)
+	case *HotStmt:
+		return "hot " + formatNames(s.Names)
 	case *IncludeStmt:
 		return "include " + strconv.Quote(s.Path)
 	case *DefineStmt:

@@ -89,7 +89,7 @@ func (p *parser) failExpected(what string) {
 }
 
 var actionNames = []string{"allow", "log", "notify", "trap", "kill-process", "kill-thread", "errno", "trace"}
-var keywords = []string{"policy", "default", "arch", "bad-arch", "unknown", "include", "define"}
+var keywords = []string{"policy", "default", "arch", "bad-arch", "unknown", "include", "define", "hot"}
 
 // reserved words cannot name a define.
 var reserved = append(append([]string{"if", "else", "in", "version"}, keywords...), actionNames...)
@@ -136,7 +136,7 @@ func (p *parser) parseStatementRecover() (s Stmt) {
 
 // parseStatement:
 //
-//	statement = header | default | arch | bad-arch | unknown | include | define | rule .
+//	statement = header | default | arch | bad-arch | unknown | hot | include | define | rule .
 func (p *parser) parseStatement() Stmt {
 	t := p.tok()
 	if t.Kind != tIdent {
@@ -159,6 +159,9 @@ func (p *parser) parseStatement() Stmt {
 	case "arch":
 		p.next()
 		s = &ArchStmt{stmtBase: base, Arches: p.parseNames("an architecture (x86_64, i386, x32, aarch64, arm, riscv64)")}
+	case "hot":
+		p.next()
+		s = &HotStmt{stmtBase: base, Names: p.parseNames("a syscall name")}
 	case "include":
 		p.next()
 		path := p.expect(tString, `a quoted file name, for example include "base.policy"`)
@@ -187,6 +190,8 @@ func (p *parser) setEnd(s Stmt) {
 	case *DefaultStmt:
 		s.EndLine = end
 	case *ArchStmt:
+		s.EndLine = end
+	case *HotStmt:
 		s.EndLine = end
 	case *BadArchStmt:
 		s.EndLine = end

@@ -525,3 +525,26 @@ func TestManualBlocks(t *testing.T) {
 		t.Errorf("found %d of the 5 manual blocks this test knows", tested)
 	}
 }
+
+// TestHotList: `hot` names syscalls for the compiler to test first; it is
+// kept by Print and never changes a decision.
+func TestHotList(t *testing.T) {
+	src := "default errno(EPERM)\nhot futex, read\nallow read, write, futex\n"
+	p, err := LoadSource("hot.policy", []byte(src), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(p.Hot, ",") != "futex,read" {
+		t.Fatalf("Hot = %v", p.Hot)
+	}
+	q, err := LoadSource("printed", Print(p), LoadOptions{})
+	if err != nil {
+		t.Fatalf("printed policy does not load: %v\n%s", err, Print(p))
+	}
+	if strings.Join(q.Hot, ",") != "futex,read" {
+		t.Errorf("Print lost the hot list: %s", Print(p))
+	}
+	if _, err := LoadSource("bad.policy", []byte("default allow\nhot raed\n"), LoadOptions{}); err == nil || !strings.Contains(err.Error(), `"read"`) {
+		t.Errorf("misspelled hot syscall: %v", err)
+	}
+}

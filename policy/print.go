@@ -46,6 +46,13 @@ func Print(p *seccomp.Policy) []byte {
 	if p.Unknown != nil {
 		add(&UnknownStmt{Action: actionAST(*p.Unknown)})
 	}
+	if len(p.Hot) > 0 {
+		names := make([]*Name, len(p.Hot))
+		for i, h := range p.Hot {
+			names[i] = &Name{Name: h}
+		}
+		add(&HotStmt{Names: names})
+	}
 
 	type group struct {
 		action  seccomp.Action

@@ -90,6 +90,8 @@ func (r *resolver) run(files []*File) {
 				unknown = append(unknown, s)
 			case *ArchStmt:
 				arch = append(arch, s)
+			case *HotStmt:
+				r.hot(s)
 			case *DefineStmt:
 				if old, ok := r.defines[s.Name.Name]; ok {
 					r.errs.errorf(s.Name.At, "%s is already defined at %s", s.Name.Name, old.stmt.Name.At)
@@ -649,4 +651,19 @@ func (r *resolver) conflict(rule seccomp.Rule, guard, abis []syscalls.Arch, cano
 		}
 	}
 	return dup
+}
+
+// hot records the hot list: names must be syscalls of some table.
+func (r *resolver) hot(s *HotStmt) {
+	for _, n := range s.Names {
+		if !syscalls.Known(n.Name) {
+			e := &Error{Pos: n.At, Msg: fmt.Sprintf("hot: unknown syscall %q", n.Name), Expected: "a syscall name"}
+			e.Suggest = suggest(n.Name, syscalls.AllNames())
+			r.errs.add(e)
+			continue
+		}
+		if !slices.Contains(r.pol.Hot, n.Name) {
+			r.pol.Hot = append(r.pol.Hot, n.Name)
+		}
+	}
 }
