@@ -110,6 +110,9 @@ func Compile(p *Policy, opts Options) (*Program, error) {
 	if err := checkPolicy(p); err != nil {
 		return nil, err
 	}
+	if len(opts.Hot) == 0 {
+		opts.Hot = p.Hot // the policy's own frequency order (learn mode's `hot` line)
+	}
 	plans, stats := plan(p, opts)
 	e := newEmitter(opts.NoOptimize)
 	g := &codegen{e: e, leaves: map[string]target{}, share: !opts.NoOptimize}
