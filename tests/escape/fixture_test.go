@@ -47,7 +47,8 @@ type host struct {
 	mntNS    uint64 // inode of the host mount namespace
 
 	tcpPort  int
-	unixName string
+	unixName string // abstract
+	unixPath string // pathname socket
 
 	mu         sync.Mutex
 	heard      []string // what the listeners received
@@ -263,7 +264,17 @@ func (h *host) listen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []net.Listener{tl, ul} {
+	// A pathname socket in a directory the sandbox sees read-only: a
+	// read-only mount does not stop connect(2).
+	h.unixPath = filepath.Join(h.dir, "service.sock")
+	pl, err := net.Listen("unix", h.unixPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(h.unixPath, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []net.Listener{tl, ul, pl} {
 		t.Cleanup(func() { l.Close() })
 		go func() {
 			for {
