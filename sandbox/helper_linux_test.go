@@ -99,9 +99,6 @@ func runHelper(name string) int {
 			}
 			keep = append(keep, b)
 		}
-	case "burn":
-		for {
-		}
 	case "orphans":
 		return helperOrphans()
 	case "exec":

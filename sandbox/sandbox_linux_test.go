@@ -358,7 +358,8 @@ func TestSandboxMemoryLimit(t *testing.T) {
 }
 
 func TestSandboxCPUTime(t *testing.T) {
-	c, _ := helperCmd(t, "burn")
+	c := sandbox.Command("/bin/sh", "-c", "while :; do :; done")
+	c.Config.Filter = allowButAcctKills
 	c.Config.Rlimits.CPUTime = 1
 	ee := exitErr(t, c.Run())
 	if ee.Reason != sandbox.ReasonCPUTime {
