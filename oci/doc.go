@@ -35,7 +35,10 @@
 //     accepted next to defaultErrnoRet.
 //   - Rules whose action equals the default action are dropped (runc skips
 //     them). A syscall's first unconditional rule replaces all its other
-//     rules, whatever their order or action (libseccomp's db_rule_add).
+//     rules, whatever their order or action (libseccomp's db_rule_add); a
+//     rule counts as unconditional on an ABI where its only conditions are
+//     masked compares with no mask bits in the compared width, which
+//     libseccomp drops as no-ops.
 //   - Conditions: comparisons are unsigned. Conditions on different
 //     arguments are AND'ed; when a rule names one argument twice, runc adds
 //     each condition as a rule of its own, so ALL of the rule's conditions
@@ -61,6 +64,12 @@
 //   - Overlapping conditional rules with different actions for one
 //     syscall: libseccomp's result then depends on how it merges its rule
 //     tree; the IR applies the strictest action and Import warns.
+//
+// The import models libseccomp's intended semantics, not its bugs: compared
+// with random profiles built by libseccomp 2.5.4 (Debian 12), a few syscalls
+// with several conditional rules on related arguments are miscompiled by
+// libseccomp (an argument half is compared without being reloaded), and the
+// kernel, running that filter, then ignores one of the rules.
 //   - Not represented, with a warning: flags (ringfence installs with its
 //     own), listenerPath and listenerMetadata, unknown fields (Docker
 //     ignores them too; the warning suggests the nearest known field).

@@ -597,7 +597,7 @@ func (im *importer) rulesFor(name string, insts []*instance) []seccomp.Rule {
 			if !hasArch(in.abis, a) {
 				continue
 			}
-			if len(in.conds) == 0 && in.mux == 0 {
+			if in.unconditionalOn(a) {
 				kept = []*instance{in}
 				break
 			}
@@ -624,6 +624,28 @@ func (im *importer) rulesFor(name string, insts []*instance) []seccomp.Rule {
 		rules = append(rules, r)
 	}
 	return rules
+}
+
+// unconditionalOn reports whether libseccomp adds the instance on ABI a as
+// an unconditional rule: no conditions, or only masked compares whose mask
+// is zero in the bits it compares there (it drops those as no-ops,
+// _db_arg_cmp_need_lo/hi); with runc's split (or), one such condition is a
+// rule of its own.
+func (in *instance) unconditionalOn(a syscalls.Arch) bool {
+	if in.mux != 0 {
+		return false
+	}
+	if len(in.conds) == 0 {
+		return true
+	}
+	compared := domainOf(a).max()
+	noop := func(c libCond) bool { return c.op == seccomp.OpMaskedEq && c.mask&compared == 0 }
+	for _, c := range in.conds {
+		if noop(c) == in.or {
+			return in.or
+		}
+	}
+	return !in.or
 }
 
 func hasArch(as []syscalls.Arch, a syscalls.Arch) bool {

@@ -265,3 +265,20 @@ func TestWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestNoOpConditionMakesRuleUnconditional: libseccomp drops a masked
+// compare whose mask is zero in the bits it compares on an ABI; the rule is
+// then unconditional there and, being first, beats a later unconditional
+// rule (checked against libseccomp 2.5.4's output).
+func TestNoOpConditionMakesRuleUnconditional(t *testing.T) {
+	p := mustImport(t, []byte(`{"defaultAction": "SCMP_ACT_ERRNO", "archMap": [{"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
+		"syscalls": [
+		{"names": ["connect"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 2, "value": 4294967296, "valueTwo": 5, "op": "SCMP_CMP_MASKED_EQ"}]},
+		{"names": ["connect"], "action": "SCMP_ACT_LOG"}]}`), ImportOptions{Arch: syscalls.ArchAArch64})
+	if got := p.Decide(call(t, syscalls.ArchARM, "connect", 0, 0, 3)).Action; got != seccomp.Allow {
+		t.Errorf("arm: %v, want allow (the mask has no low bits: an unconditional rule, first)", got)
+	}
+	if got := p.Decide(call(t, syscalls.ArchAArch64, "connect", 0, 0, 3)).Action; got != seccomp.Log {
+		t.Errorf("aarch64: %v, want log (the first unconditional rule)", got)
+	}
+}
