@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ringfence/ringfence/audit"
 	"github.com/ringfence/ringfence/policy"
 	"github.com/ringfence/ringfence/sandbox"
@@ -112,19 +114,34 @@ func (w *Worker) Call(ctx context.Context, request []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if w.p == nil {
-		if err := w.ensure(); err != nil {
+	for attempt := 0; ; attempt++ {
+		if w.p != nil && w.p.exited() {
+			// It died while idle (killed from outside, say): start afresh
+			// rather than fail a request it never saw.
+			w.p.stop()
+			w.p = nil
+		}
+		if w.p == nil {
+			if err := w.ensure(); err != nil {
+				return nil, err
+			}
+			w.restarts++
+		}
+		reply, err := w.p.call(ctx, request, w.im.cfg)
+		if err == nil {
+			return reply, nil
+		}
+		w.p = nil
+		// Nothing was read by a worker whose sandbox is already gone: once,
+		// try again on a new one.
+		if err != errNotDelivered || attempt > 0 {
 			return nil, err
 		}
-		w.restarts++
 	}
-	reply, err := w.p.call(ctx, request, w.im.cfg)
-	if err != nil {
-		w.p = nil
-		return nil, err
-	}
-	return reply, nil
 }
+
+// errNotDelivered: the worker was gone before the request was written.
+var errNotDelivered = &Error{Op: "request", Msg: "the worker was gone before the request was sent"}
 
 // Restarts is how many times the worker has been started again after a
 // failure.
@@ -170,6 +187,7 @@ type process struct {
 	stdin  *os.File
 	stdout *os.File
 	pid    int // host pid of the worker program
+	pidfd  int // pidfd of pid (readable once it exited), -1 if none
 	strict bool
 
 	done    chan struct{} // closed when the sandbox is gone
@@ -231,7 +249,12 @@ func startProcess(im *image) (*process, error) {
 		p.waitErr = err
 		close(p.done)
 	}()
-	p.pid = childOf(c.Pid())
+	p.pid, p.pidfd = childOf(c.Pid()), -1
+	if p.pid > 0 {
+		if fd, err := unix.PidfdOpen(p.pid, 0); err == nil {
+			p.pidfd = fd
+		}
+	}
 	if cfg.Ready {
 		if err := p.awaitReady(cfg); err != nil {
 			return nil, err
@@ -292,6 +315,10 @@ func (p *process) call(ctx context.Context, request []byte, cfg Config) ([]byte,
 	binary.BigEndian.PutUint32(frame, uint32(len(request)))
 	copy(frame[4:], request)
 	if _, err := p.stdin.Write(frame); err != nil {
+		if errors.Is(err, syscall.EPIPE) {
+			p.stop()
+			return nil, errNotDelivered
+		}
 		return nil, p.fail("request", err, timeout, "")
 	}
 	reply, err := readFrame(p.stdout, cfg.MaxFrame)
@@ -363,6 +390,24 @@ func (p *process) fail(op string, ioErr error, timeout time.Duration, msg string
 	return e
 }
 
+// exited reports whether the worker program has exited (its pidfd is
+// readable) or its sandbox is gone: one poll(2), so that a worker that died
+// while idle is replaced before a request is written into a pipe that only
+// its dying sandbox still holds.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+	}
+	if p.pidfd < 0 {
+		return false
+	}
+	fds := []unix.PollFd{{Fd: int32(p.pidfd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n > 0
+}
+
 // stop closes the worker's stdin (a clean worker exits on EOF), kills its
 // sandbox and waits for it to be gone.
 func (p *process) stop() {
@@ -374,6 +419,10 @@ func (p *process) stop() {
 		<-p.done
 	}
 	p.stdout.Close()
+	if p.pidfd >= 0 {
+		unix.Close(p.pidfd)
+		p.pidfd = -1
+	}
 }
 
 // childOf is the host pid of the sandbox init's only child: the worker.

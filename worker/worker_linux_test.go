@@ -431,6 +431,25 @@ func TestOutsideAttacker(t *testing.T) {
 	}
 }
 
+// TestDiedWhileIdle: a worker killed between requests is replaced before
+// the next request is sent, which then succeeds.
+func TestDiedWhileIdle(t *testing.T) {
+	w := start(t, worker.Config{})
+	pid := w.Pid()
+	if err := unix.Kill(pid, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); alive(pid) && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if got := call(t, w, pngBytes(t, 5, 6)); got != "ok width=5 height=6 depth=8 colour=6" {
+		t.Errorf("after an idle death: %q", got)
+	}
+	if w.Restarts() != 1 || w.Pid() == pid {
+		t.Errorf("restarts %d, pid %d (was %d)", w.Restarts(), w.Pid(), pid)
+	}
+}
+
 func TestPool(t *testing.T) {
 	pl, err := worker.NewPool(worker.Config{Binary: pngWorker}, 2)
 	if err != nil {
