@@ -287,7 +287,7 @@ var attacks = []attack{
 	{name: "fork_bomb", args: func(*env) []string { return []string{"200"} }, opts: runOpts{pids: 32}, check: noDescendants},
 	{name: "memory_bomb", args: func(*env) []string { return []string{"256"} }, opts: runOpts{memory: 64 << 20}},
 	{name: "cpu_burn", args: func(*env) []string { return []string{"1.5"} }, opts: runOpts{cpuTime: 1}, rootless: true},
-	{name: "cpu_burn_timeout", prog: "cpu_burn", args: func(*env) []string { return []string{"1.5"} }, opts: runOpts{timeout: time.Second}, rootless: true},
+	{name: "cpu_burn_timeout", prog: "cpu_burn", args: func(*env) []string { return []string{"1.5"} }, opts: runOpts{timeout: time.Second}},
 	{name: "disk_fill", args: func(e *env) []string {
 		if e.sandboxed {
 			return []string{"/tmp", "64"}
