@@ -82,6 +82,7 @@ func runSandboxed(t testing.TB, argv []string, o runOpts) result {
 	}
 	cmd := sandbox.Command(argv[0], argv[1:]...)
 	cmd.Config.Filter = filter
+	cmd.Config.TTY = o.tty
 	if o.seccompOff {
 		cmd.Config.Filter, cmd.Config.SeccompOff = nil, true
 	}
