@@ -160,7 +160,9 @@ static void __attribute__((noreturn)) gate_child(const struct gate_args *a, stru
 	struct __user_cap_data_struct data[2];
 	memset(data, 0, sizeof data);
 	if (syscall(SYS_capset, &hdr, data) < 0) fail(p, "capabilities", "capset", errno);
-	if (a->dumpable_off && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail(p, "dumpable", "PR_SET_DUMPABLE", errno);
+	// Inherited 0 from the init; the notify hand-off needs 1 so the init
+	// may copy the listener with pidfd_getfd. execve resets it anyway.
+	if (prctl(PR_SET_DUMPABLE, a->dumpable, 0, 0, 0) < 0) fail(p, "dumpable", "PR_SET_DUMPABLE", errno);
 
 	sigset_t none;
 	sigemptyset(&none);

@@ -32,7 +32,7 @@ func gateStart(s *gateSpec) (pid, listener int, err error) {
 	a.cap_last = C.int(s.CapLast)
 	a.new_session = cBool(s.NewSession)
 	a.ctty = cBool(s.CTTY)
-	a.dumpable_off = cBool(s.DumpableOff)
+	a.dumpable = cBool(s.Dumpable)
 	if len(s.KeepFDs) > 0 {
 		keep := (*C.int)(C.malloc(C.size_t(len(s.KeepFDs)) * C.size_t(unsafe.Sizeof(C.int(0)))))
 		ks := unsafe.Slice(keep, len(s.KeepFDs))

@@ -22,7 +22,7 @@ struct gate_args {
 	int cap_last;       // /proc/sys/kernel/cap_last_cap
 	int new_session;    // 1: setsid()
 	int ctty;           // 1: fd 0 becomes the controlling terminal
-	int dumpable_off;   // 1: PR_SET_DUMPABLE 0
+	int dumpable;       // PR_SET_DUMPABLE value (1 only for the notify hand-off)
 
 	const int *keep_fds; // sorted ascending, all >= 3
 	int nkeep;

@@ -36,6 +36,8 @@ type facts struct {
 	Reads      map[string]string
 	KillInit   string `json:"kill_init"`
 	ProcComm   string `json:"proc_comm"`
+	InitFDs    string `json:"init_fds"`
+	InitMem    string `json:"init_mem"`
 	RlimNofile uint64 `json:"rlim_nofile"`
 }
 
@@ -159,6 +161,13 @@ func gatherFacts(writePaths []string) facts {
 	}
 	f.KillInit = errStr(syscall.Kill(1, 0))
 	f.ProcComm = errStr(os.WriteFile("/proc/self/comm", []byte("renamed"), 0))
+	_, err := os.Readlink("/proc/1/fd/0")
+	f.InitFDs = errStr(err)
+	mem, err := os.Open("/proc/1/mem")
+	if err == nil {
+		mem.Close()
+	}
+	f.InitMem = errStr(err)
 	var rl unix.Rlimit
 	unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
 	f.RlimNofile = rl.Cur

@@ -50,6 +50,14 @@ type initState struct {
 // pid, ipc, uts, cgroup and (unless --net host) network namespaces.
 func runInit(sock int, entered time.Time) int {
 	st := &initState{sock: sock, landlock: -1, listener: -1}
+	// Not dumpable: CMD (uid 0 inside too) must not open /proc/1/mem,
+	// /proc/1/fd or ptrace the init, which holds every capability of the
+	// namespace and the supervisor's socket. The capability rule already
+	// refuses it (CMD's permitted set is not a superset of the init's; the
+	// tests check the result with Landlock off); this is a second lock that
+	// does not depend on CMD's capabilities. The init never execs again, so
+	// it stays. The gate child sets its own value (notify hand-off).
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	// Handled signals are forwarded to CMD once it runs. Registering them
 	// now also makes them deliverable to us (PID 1 of a pid namespace only
 	// receives signals it handles).
@@ -239,7 +247,7 @@ func (st *initState) stageGate() error {
 	spec := &gateSpec{
 		Path: st.path, Argv: st.ic.Args, Envp: st.ic.Env, Dir: st.dir,
 		UID: c.UID, GID: c.GID, SetGroups: st.ic.SetGroups, CapLast: capLast(),
-		NewSession: true, DumpableOff: !c.Notify, CTTY: c.TTY,
+		NewSession: true, Dumpable: c.Notify, CTTY: c.TTY,
 		KeepFDs: c.KeepFDs, LandlockFD: st.landlock, Filter: c.Filter, Notify: c.Notify,
 	}
 	if c.Notify {

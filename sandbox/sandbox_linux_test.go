@@ -244,6 +244,11 @@ func TestSandboxLandlockOff(t *testing.T) {
 	if f.ProcComm != "ok" || f.KillInit != "ok" {
 		t.Errorf("without Landlock: comm %s kill %s, want ok ok", f.ProcComm, f.KillInit)
 	}
+	// Even without Landlock, the init (not dumpable) keeps its fds and
+	// memory from CMD.
+	if f.InitFDs != "EACCES" || f.InitMem != "EACCES" {
+		t.Errorf("without Landlock: readlink /proc/1/fd/0: %s, open /proc/1/mem: %s; want EACCES", f.InitFDs, f.InitMem)
+	}
 }
 
 func TestSandboxNoExecFromWritable(t *testing.T) {
