@@ -149,6 +149,7 @@ type instance struct {
 	or     bool
 	action seccomp.Action
 	source string
+	path   string // JSON path of the profile's rule
 	// mux, when not 0, makes this the multiplexed copy of a socket or IPC
 	// rule: libseccomp replaces the condition on argument 0 with
 	// arg0 == mux (the call number) and keeps the others.
@@ -219,6 +220,7 @@ func (im *importer) run(prof *Profile) *seccomp.Policy {
 		BadArch: seccomp.KillThread,
 	}
 	for _, name := range names {
+		im.checkConflicts(name, byName[name])
 		pol.Rules = append(pol.Rules, im.rulesFor(name, byName[name])...)
 	}
 	im.overlapWarnings(pol)
@@ -503,7 +505,7 @@ func (im *importer) rule(s *Syscall, path string, order int) {
 			continue
 		}
 		for _, c := range canon {
-			in := &instance{order: order, abis: byCanon[c], conds: conds, or: repeated, action: act, source: source}
+			in := &instance{order: order, abis: byCanon[c], conds: conds, or: repeated, action: act, source: source, path: path}
 			out = append(out, namedInstance{c, in})
 		}
 	}
@@ -512,7 +514,7 @@ func (im *importer) rule(s *Syscall, path string, order int) {
 	if hasArch(im.admitted, syscalls.ArchI386) {
 		for _, n := range names {
 			if mux, call, ok := multiplexed(n); ok {
-				in := &instance{order: order, abis: []syscalls.Arch{syscalls.ArchI386}, conds: conds, or: repeated, action: act, source: source, mux: call}
+				in := &instance{order: order, abis: []syscalls.Arch{syscalls.ArchI386}, conds: conds, or: repeated, action: act, source: source, path: path, mux: call}
 				out = append(out, namedInstance{mux, in})
 				missing = remove(missing, n)
 			}
@@ -624,6 +626,82 @@ func (im *importer) rulesFor(name string, insts []*instance) []seccomp.Rule {
 		rules = append(rules, r)
 	}
 	return rules
+}
+
+// chains are the libseccomp rules an instance adds on ABI a: its
+// conditions sorted by argument (one rule per condition when runc split
+// them), values as libseccomp compares them there.
+func (in *instance) chains(a syscalls.Arch) [][]libCond {
+	max := domainOf(a).max()
+	norm := func(cs []libCond) []libCond {
+		out := make([]libCond, 0, len(cs)+1)
+		if in.mux != 0 {
+			out = append(out, libCond{arg: 0, op: seccomp.OpEq, datum: in.mux, mask: max})
+		}
+		for _, c := range cs {
+			if in.mux != 0 && c.arg == 0 {
+				continue
+			}
+			out = append(out, libCond{arg: c.arg, op: c.op, datum: c.datum & c.mask & max, mask: c.mask & max})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].arg < out[j].arg })
+		return out
+	}
+	if !in.or {
+		return [][]libCond{norm(in.conds)}
+	}
+	var out [][]libCond
+	for _, c := range in.conds {
+		out = append(out, norm([]libCond{c}))
+	}
+	return out
+}
+
+// checkConflicts reports what makes libseccomp refuse the profile, and
+// runc with it: a conditional rule whose conditions equal, or are a prefix
+// of, those of an earlier rule of the syscall with another action (EEXIST
+// from seccomp_rule_add). Rules after an unconditional one are dropped
+// before they conflict.
+func (im *importer) checkConflicts(name string, insts []*instance) {
+	type added struct {
+		chain []libCond
+		in    *instance
+	}
+	reported := map[*instance]bool{}
+	for _, a := range im.admitted {
+		var prev []added
+	rules:
+		for _, in := range insts {
+			if !hasArch(in.abis, a) {
+				continue
+			}
+			if in.unconditionalOn(a) {
+				break
+			}
+			for _, ch := range in.chains(a) {
+				for _, p := range prev {
+					if p.in.action == in.action || len(ch) > len(p.chain) || !samePrefix(ch, p.chain) {
+						continue
+					}
+					if !reported[in] {
+						reported[in] = true
+						im.errorf(in.path, "runc cannot load this profile: libseccomp refuses this rule for %s (EEXIST): %s, with action %v, checks the same conditions (these or more); give both the same action or different conditions", name, p.in.path, p.in.action)
+					}
+					continue rules
+				}
+				prev = append(prev, added{ch, in})
+			}
+		}
+	}
+}
+
+func samePrefix(short, long []libCond) bool {
+	for i := range short {
+		if short[i] != long[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // unconditionalOn reports whether libseccomp adds the instance on ABI a as
