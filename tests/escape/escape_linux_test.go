@@ -203,6 +203,12 @@ var attacks = []attack{
 	// Other processes of the host.
 	{name: "ptrace_attach", args: hostPID, check: victimIntact, rootless: true},
 	{name: "ptrace_seize", args: hostPID, check: victimIntact, rootless: true},
+	{name: "ptrace_init", prog: "ptrace_seize", args: func(e *env) []string {
+		if e.sandboxed {
+			return []string{"1"} // the sandbox's init: it holds every capability of the user namespace
+		}
+		return hostPID(e)
+	}, check: victimIntact, rootless: true},
 	{name: "process_vm_readv", args: hostPID, check: victimIntact, rootless: true},
 	{name: "proc_mem", args: hostPID, check: victimIntact, rootless: true},
 	{name: "kill_host", args: hostPID, check: victimIntact, rootless: true},
