@@ -63,7 +63,10 @@
 // (the context's deadline, else Config.Timeout) or broke the framing, the
 // worker's whole sandbox is killed and Call returns an *Error that says
 // why; the next Call starts a fresh worker (lazily, so an idle Worker costs
-// nothing after a crash). Restarts counts them.
+// nothing after a crash). A worker that died between requests (killed from
+// outside) is noticed before the next request is written (a poll of its
+// pidfd) and replaced without failing that request. Restarts counts
+// restarts. Close waits for a Call in progress.
 //
 // Why a hand-written framing instead of gRPC or a JSON stream: the worker
 // side must be implementable in a few lines of C that make no system call
