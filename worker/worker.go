@@ -21,7 +21,11 @@
 // not dumpable, RLIMIT_NPROC 1, RLIMIT_AS Config.Memory, and the built-in
 // "pipe-worker" seccomp policy (policy/builtin/pipe-worker.policy): read on
 // fd 0, write on fds 1 and 2, exit, and what a static glibc binary needs to
-// start. The binary must be static (gcc -static).
+// start. The binary must be static (gcc -static). Memory locking is the
+// worker's own job: mlockall does not survive execve, so the launcher cannot
+// do it; the policy admits mlockall(MCL_CURRENT|MCL_FUTURE), and the example
+// worker calls it before reading any input. docs/pipe-isolation.md is the
+// threat model: what holds, and the gaps.
 //
 // The filter goes through audit.Reporting: a call the policy kills reaches
 // this process's audit.Supervisor first, which kills the worker and names
