@@ -372,3 +372,23 @@ func (c *Config) logLoosenings(log *slog.Logger) {
 		log.Info("using a directory as the root file system", "rootfs", c.RootFS)
 	}
 }
+
+// underAny reports whether p is one of dirs or beneath one.
+func underAny(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if p == d || strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsAny reports whether some path in list is strictly beneath dir.
+func holdsAny(dir string, list []string) bool {
+	for _, w := range list {
+		if len(w) > len(dir) && w[:len(dir)] == dir && w[len(dir)] == '/' {
+			return true
+		}
+	}
+	return false
+}

@@ -181,13 +181,3 @@ func execPaths(dir string, writable []string) []string {
 	}
 	return out
 }
-
-// holdsAny reports whether some path in list is strictly beneath dir.
-func holdsAny(dir string, list []string) bool {
-	for _, w := range list {
-		if len(w) > len(dir) && w[:len(dir)] == dir && w[len(dir)] == '/' {
-			return true
-		}
-	}
-	return false
-}

@@ -175,15 +175,6 @@ func readOnlyBinds(ic *initConfig) []string {
 	return out
 }
 
-func underAny(p string, dirs []string) bool {
-	for _, d := range dirs {
-		if p == d || strings.HasPrefix(p, d+"/") {
-			return true
-		}
-	}
-	return false
-}
-
 func (st *initState) stageMounts() error {
 	ops, err := plan(&st.ic)
 	if err != nil {

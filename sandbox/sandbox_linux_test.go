@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -794,5 +795,33 @@ func TestSandboxRootFS(t *testing.T) {
 	got := out.String()
 	if !strings.HasPrefix(got, "rootfs\n") || strings.Contains(got, "usr") || !strings.Contains(got, "Read-only file system") {
 		t.Errorf("inside the rootfs:\n%s\nwant its marker, no host /usr, a read-only /", got)
+	}
+}
+
+// TestSandboxLoosenings: --seccomp=off and --net host do what they say, and
+// each is logged.
+func TestSandboxLoosenings(t *testing.T) {
+	c, out := helperCmd(t, "facts")
+	c.Config.Filter = nil
+	c.Config.SeccompOff = true
+	c.Config.Net = sandbox.NetHost
+	c.Config.Hostname = "box"
+	var logBuf bytes.Buffer
+	c.Log = slog.New(slog.NewTextHandler(&logBuf, nil))
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	var f facts
+	if err := json.Unmarshal(out.Bytes(), &f); err != nil {
+		t.Fatal(err)
+	}
+	hostNet, _ := os.Readlink("/proc/self/ns/net")
+	if f.Status["Seccomp"] != "0" || f.NS["net"] != hostNet || f.Hostname != "box" {
+		t.Errorf("Seccomp %q net %q (host %q) hostname %q", f.Status["Seccomp"], f.NS["net"], hostNet, f.Hostname)
+	}
+	for _, want := range []string{"seccomp filter disabled", "host network"} {
+		if !strings.Contains(logBuf.String(), want) {
+			t.Errorf("log %q does not mention %q", logBuf.String(), want)
+		}
 	}
 }
