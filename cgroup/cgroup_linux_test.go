@@ -338,8 +338,11 @@ func TestCPULimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.CPUThrottled < 1 {
-		t.Errorf("Events.CPUThrottled = %d, want >= 1", ev.CPUThrottled)
+	// Throttling happens only when a period's quota is used up: on a loaded
+	// machine the loop may never get 20 ms in one 100 ms period. Require it
+	// when the loop did use (nearly) its whole quota.
+	if quota := time.Duration(float64(wall) * 0.2); cpu > quota*9/10 && ev.CPUThrottled < 1 {
+		t.Errorf("the loop used %v of a %v quota but Events.CPUThrottled = %d, want >= 1", cpu, quota, ev.CPUThrottled)
 	}
 }
 
