@@ -675,6 +675,7 @@ func TestSandboxParallel(t *testing.T) {
 		n = 10
 	}
 	fdsBefore := countFDs(t)
+	mountsBefore, _ := os.ReadFile("/proc/self/mountinfo")
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func(i int) {
@@ -697,6 +698,9 @@ func TestSandboxParallel(t *testing.T) {
 	}
 	if left := childrenOf(os.Getpid()); len(left) > 0 {
 		t.Errorf("processes left behind: %v", left)
+	}
+	if mountsAfter, _ := os.ReadFile("/proc/self/mountinfo"); !bytes.Equal(mountsBefore, mountsAfter) {
+		t.Errorf("the host's mount table changed:\nbefore:\n%s\nafter:\n%s", mountsBefore, mountsAfter)
 	}
 }
 
