@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -391,4 +392,14 @@ func holdsAny(dir string, list []string) bool {
 		}
 	}
 	return false
+}
+
+// bindCwd reports whether the caller's working directory is bound: not
+// when it is / or one of the places the defaults replace (binding the host's
+// /tmp there would undo the private /tmp), nor under /proc, /dev or /sys.
+func bindCwd(cwd string) bool {
+	if cwd == "/" || cwd == "/tmp" || slices.Contains(hiddenDirs, cwd) {
+		return false
+	}
+	return !underAny(cwd, []string{"/proc", "/dev", "/sys"})
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -145,16 +144,6 @@ func writablePaths(ic *initConfig) []string {
 		}
 	}
 	return w
-}
-
-// bindCwd reports whether the caller's working directory is bound: not
-// when it is / or one of the places the defaults replace (binding the host's
-// /tmp there would undo the private /tmp), nor under /proc, /dev or /sys.
-func bindCwd(cwd string) bool {
-	if cwd == "/" || cwd == "/tmp" || slices.Contains(hiddenDirs, cwd) {
-		return false
-	}
-	return !underAny(cwd, []string{"/proc", "/dev", "/sys"})
 }
 
 // readOnlyBinds are the destinations of the cwd and the read-only binds.

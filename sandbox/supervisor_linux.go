@@ -175,9 +175,12 @@ func (c *Cmd) Start() error {
 		sock.Close()
 		return err
 	}
-	if ic.CwdSrc, err = openSource(cwd, "working directory"); err != nil {
-		sock.Close()
-		return err
+	ic.CwdSrc = source{FD: -1}
+	if bindCwd(cwd) {
+		if ic.CwdSrc, err = openSource(cwd, "working directory"); err != nil {
+			sock.Close()
+			return err
+		}
 	}
 	for _, m := range cfg.Mounts {
 		if m.Kind == MountTmpfs {
