@@ -422,37 +422,7 @@ func TestEscapes(t *testing.T) {
 			}
 
 			// Inside: contained, and the host untouched.
-			e = &env{h: h, v: startVictim(t, h), sandboxed: true, tag: "sandbox-" + randomHex(4)}
-			o = a.opts
-			if a.tty {
-				e.master, e.slave = openPty(t)
-				o.stdin = e.slave
-			}
-			if a.leak {
-				closeLeak = leakFD(t, h.leakSecret)
-			}
-			r = runSandboxed(t, argv(e), o)
-			if a.leak {
-				closeLeak()
-			}
-			if err := r.contained(); err != nil {
-				knownGap(t, a, r)
-				t.Errorf("in the sandbox: %v", err)
-			} else {
-				_, d := r.verdict()
-				if r.signal != 0 {
-					d = "killed by " + unix.SignalName(r.signal)
-					if r.reason != "" {
-						d += " (" + r.reason + ")"
-					}
-				}
-				t.Logf("contained in the sandbox: %s", d)
-			}
-			if a.check != nil {
-				if err := a.check(e); err != nil {
-					t.Errorf("host check after the sandboxed run: %v", err)
-				}
-			}
+			sandboxLeg(t, h, a, runSandboxed, runOpts{}, "in the sandbox")
 			if strings.HasPrefix(hostNote, "kernel lacks") {
 				t.Skip(hostNote)
 			}
@@ -485,33 +455,50 @@ func TestDepth(t *testing.T) {
 			continue // the CPU limits are no seccomp matter, and slow
 		}
 		t.Run(a.name, func(t *testing.T) {
-			e := &env{h: h, v: startVictim(t, h), sandboxed: true, tag: "depth-" + randomHex(4)}
-			o := a.opts
-			o.seccompOff = true
-			if a.tty {
-				e.master, e.slave = openPty(t)
-				o.stdin = e.slave
-			}
-			var closeLeak func()
-			if a.leak {
-				closeLeak = leakFD(t, h.leakSecret)
-			}
-			r := runSandboxed(t, append([]string{filepath.Join(h.bin, a.program())}, a.args(e)...), o)
-			if closeLeak != nil {
-				closeLeak()
-			}
-			if err := r.contained(); err != nil && !a.depthHostOnly {
-				knownGap(t, a, r)
-				t.Errorf("with --seccomp=off: %v", err)
-			} else {
-				w, d := r.verdict()
-				t.Logf("without seccomp: %s %s", w, d)
-			}
-			if a.check != nil {
-				if err := a.check(e); err != nil {
-					t.Errorf("host check after the run: %v", err)
-				}
-			}
+			sandboxLeg(t, h, a, runSandboxed, runOpts{seccompOff: true}, "with --seccomp=off")
 		})
+	}
+}
+
+// runner runs argv contained: through the library (runSandboxed) or the
+// CLI (runCLI).
+type runner func(t testing.TB, argv []string, o runOpts) result
+
+// sandboxLeg runs attack a contained by run, with a's own options plus
+// extra, and checks the verdict and the host. label says how it ran.
+func sandboxLeg(t *testing.T, h *host, a attack, run runner, extra runOpts, label string) {
+	e := &env{h: h, v: startVictim(t, h), sandboxed: true, tag: "sandbox-" + randomHex(4)}
+	o := a.opts
+	o.seccompOff = extra.seccompOff
+	if a.tty {
+		e.master, e.slave = openPty(t)
+		o.stdin = e.slave
+	}
+	var closeLeak func()
+	if a.leak {
+		closeLeak = leakFD(t, h.leakSecret)
+	}
+	r := run(t, append([]string{filepath.Join(h.bin, a.program())}, a.args(e)...), o)
+	if closeLeak != nil {
+		closeLeak()
+	}
+	hostOnly := o.seccompOff && a.depthHostOnly
+	if err := r.contained(); err != nil && !hostOnly {
+		knownGap(t, a, r)
+		t.Errorf("%s: %v", label, err)
+	} else {
+		w, d := r.verdict()
+		if r.signal != 0 {
+			w, d = "killed by", unix.SignalName(r.signal)
+			if r.reason != "" {
+				d += " (" + r.reason + ")"
+			}
+		}
+		t.Logf("%s: %s %s", label, w, d)
+	}
+	if a.check != nil {
+		if err := a.check(e); err != nil {
+			t.Errorf("host check after the run %s: %v", label, err)
+		}
 	}
 }

@@ -95,9 +95,11 @@ func sharedBin(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
 	if err := os.Chmod(dir, 0o755); err == nil {
 		err = compileAttacks(dir)
 	}
+	t.Logf("compiled the attacks in %v", time.Since(start))
 	if err != nil {
 		os.RemoveAll(dir)
 		t.Fatal(err)
