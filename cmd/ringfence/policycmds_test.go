@@ -97,3 +97,21 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Errorf("diff of two different policies: exit %d\n%s", code, out)
 	}
 }
+
+// TestRunDryRun: --dry-run reports each layer and what a real run would do,
+// and a control that cannot be applied makes it say the run would refuse.
+func TestRunDryRun(t *testing.T) {
+	code, out, errs := runCLI(t, "run", "--dry-run", "--", "/bin/true")
+	for _, layer := range []string{"namespaces", "landlock", "seccomp", "capabilities", "no_new_privs", "network", "rlimits"} {
+		if code != 0 || !strings.Contains(out, layer) {
+			t.Errorf("dry run lacks layer %s: exit %d\n%s%s", layer, code, out, errs)
+		}
+	}
+	// A policy that does not admit execve cannot start anything.
+	noexec := filepath.Join(t.TempDir(), "noexec.policy")
+	os.WriteFile(noexec, []byte("default errno(EPERM)\nallow read, write\n"), 0o644)
+	code, _, errs = runCLI(t, "run", "--dry-run", "--policy", noexec, "--", "/bin/true")
+	if code != exitFailed || !strings.Contains(errs, "would refuse") || !strings.Contains(errs, "execve") {
+		t.Errorf("dry run with a policy denying execve: exit %d\n%s", code, errs)
+	}
+}

@@ -344,6 +344,36 @@ func forwardSignals(c *sandbox.Cmd) {
 	}()
 }
 
+// dryRun prints, layer by layer, what was requested and what this kernel
+// and privilege level will enforce; exit code 1 when a real run would refuse.
 func dryRun(cmd *cobra.Command, cfg sandbox.Config, asJSON bool) error {
-	return withCode(exitFailed, errors.New("--dry-run: not available yet"))
+	r := sandbox.Probe(&cfg)
+	w := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+	} else {
+		who := "root"
+		if r.Rootless {
+			who = "rootless"
+		}
+		fmt.Fprintf(w, "kernel %s, %s\n", r.Kernel, who)
+		for _, l := range r.Layers {
+			mark := "ok  "
+			if !l.OK {
+				mark = "MISS"
+			}
+			fmt.Fprintf(w, "%s %-11s requested: %s\n     %-11s enforced:  %s\n", mark, l.Name, l.Requested, "", l.Enforced)
+			if l.Detail != "" {
+				fmt.Fprintf(w, "     %-11s %s\n", "", l.Detail)
+			}
+		}
+	}
+	if r.Refusal != "" {
+		return withCode(exitFailed, fmt.Errorf("a real run would refuse to start: %s", r.Refusal))
+	}
+	return nil
 }
