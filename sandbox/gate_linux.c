@@ -183,6 +183,18 @@ static void __attribute__((noreturn)) gate_child(const struct gate_args *a, stru
 	fail(p, "exec", "execve", errno);
 }
 
+struct child_ctx {
+	const struct gate_args *a;
+	struct gate_page *p;
+	int pipe_r, pipe_w;
+};
+
+static int gate_child_entry(void *arg) {
+	struct child_ctx *c = arg;
+	close(c->pipe_r);
+	gate_child(c->a, c->p, c->pipe_w);
+}
+
 int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	memset(r, 0, sizeof *r);
 	r->pid = -1;
@@ -206,14 +218,34 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	// A plain fork through the raw syscall: no atfork handlers, no libc
-	// bookkeeping; the child gets a copy of this thread only.
-	long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-	if (pid == 0) {
-		close(pfd[0]);
-		gate_child(a, p, pfd[1]);
+	long pid;
+	void *stack = MAP_FAILED;
+	const size_t stack_size = 256 * 1024;
+	if (!a->notify) {
+		// posix_spawn's way: CLONE_VM|CLONE_VFORK on a stack of its own.
+		// No page tables to copy, and this thread sleeps until the child
+		// has exec'd or died, so the child may use its TLS (errno). Every
+		// step the child takes is per task or per process (creds,
+		// seccomp, Landlock, rlimits, session, fd table, cwd); the one
+		// per-mm setting, dumpable, stays 0 as the init's own.
+		stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	}
+	if (stack != MAP_FAILED) {
+		struct child_ctx ctx = {.a = a, .p = p, .pipe_r = pfd[0], .pipe_w = pfd[1]};
+		pid = clone(gate_child_entry, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &ctx);
+	} else {
+		// With notify the parent must run (pidfd_getfd) while the child
+		// waits, so the child gets its own copy of memory: a plain fork
+		// through the raw syscall (no atfork handlers, no libc
+		// bookkeeping; only this thread is copied).
+		pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0) {
+			close(pfd[0]);
+			gate_child(a, p, pfd[1]);
+		}
 	}
 	int clone_err = errno;
+	if (stack != MAP_FAILED) munmap(stack, stack_size);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(pfd[1]);
 	if (pid < 0) {

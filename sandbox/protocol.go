@@ -153,7 +153,7 @@ type gateSpec struct {
 	CapLast     int
 	NewSession  bool
 	CTTY        bool // make fd 0 the controlling terminal (--tty)
-	Dumpable    bool // notify: PR_SET_DUMPABLE 1 so the init may pidfd_getfd
+	Dumpable    bool // notify (forked child): PR_SET_DUMPABLE 1 so the init may pidfd_getfd
 	KeepFDs     []int
 	Rlimits     []gateRlimit
 	LandlockFD  int // -1: none
