@@ -520,7 +520,11 @@ func (im *importer) rule(s *Syscall, path string, order int) {
 			}
 		}
 	}
-	if len(missing) > 0 {
+	switch len(missing) {
+	case 0:
+	case 1:
+		im.warnf(path, "%s is not a syscall of %s and was skipped", missing[0], archList(im.admitted))
+	default:
 		im.warnf(path, "%d of its names are not syscalls of %s and were skipped: %s", len(missing), archList(im.admitted), strings.Join(missing, ", "))
 	}
 	im.instances = append(im.instances, out...)
