@@ -197,6 +197,13 @@ func condition(name string, ws []argWatch, sets []map[uint64]bool) seccomp.Expr 
 				}
 				flags |= v &^ w.mask
 			}
+			if flags == 0 {
+				// No flag was ever set: the value is one of the enumerations.
+				and = append(and, anyOf(enum, func(v uint64) seccomp.Expr {
+					return seccomp.Cmp{Arg: w.arg, Op: seccomp.OpEq, Value: v, Width32: w32}
+				}))
+				break
+			}
 			and = append(and, anyOf(enum, func(v uint64) seccomp.Expr {
 				return seccomp.Cmp{Arg: w.arg, Op: seccomp.OpMaskedEq, Mask: w.mask, Value: v, Width32: w32}
 			}))
