@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -278,14 +279,6 @@ func plan(p *Policy, opts Options) ([]archPlan, Stats) {
 	bad := constLeaf(p.BadArchAction())
 	for i := range plans {
 		pl := &plans[i]
-		has := func(a syscalls.Arch) bool {
-			for _, x := range pl.abis {
-				if x == a {
-					return true
-				}
-			}
-			return false
-		}
 		// segments of the 32-bit number space and the ABI behind each
 		type segment struct {
 			lo, hi uint32
@@ -295,7 +288,7 @@ func plan(p *Policy, opts Options) ([]archPlan, Stats) {
 		if pl.audit == syscalls.AuditArchX86_64 {
 			// Bit 30 selects x32 (ResolveABI); numbers are unsigned here.
 			pick := func(a syscalls.Arch) syscalls.Arch {
-				if has(a) {
+				if slices.Contains(pl.abis, a) {
 					return a
 				}
 				return syscalls.ArchInvalid
