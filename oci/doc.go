@@ -65,6 +65,12 @@
 //     syscall: libseccomp's result then depends on how it merges its rule
 //     tree; the IR applies the strictest action and Import warns.
 //
+// Not modelled: runc's ENOSYS stub (libcontainer/seccomp/patchbpf), which
+// makes numbers above the highest syscall the profile names, as runc's
+// libseccomp version resolves the names, return ENOSYS instead of the
+// default action. It depends on that library version; the import leaves
+// Policy.Unknown unset, and ringfence's own Unknown is the better tool.
+//
 // The import models libseccomp's intended semantics, not its bugs: compared
 // with random profiles built by libseccomp 2.5.4 (Debian 12), a few syscalls
 // with several conditional rules on related arguments are miscompiled by
