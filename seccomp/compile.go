@@ -20,7 +20,8 @@ var ErrTooLong = errors.New("program too long for the kernel")
 type Options struct {
 	// Hot lists syscall names in order of frequency (from learn mode): each
 	// is tested with one JEQ right after the syscall number is loaded,
-	// before the binary search.
+	// before the binary search. Empty: Policy.Hot. Names an ABI does not
+	// have are skipped.
 	Hot []string
 	// NoOptimize turns off the condition and rule-set rewrites, the sharing
 	// of identical argument checks between syscalls and load threading. The
