@@ -185,6 +185,8 @@ func (e *Error) Error() string {
 	switch {
 	case e.Syscall != "":
 		return fmt.Sprintf("worker killed: %s denied by the %s policy (%s)", e.Syscall, PolicyName, e.Rule)
+	case e.Timeout > 0 && e.Msg != "":
+		return fmt.Sprintf("worker: request timed out after %v: %s", e.Timeout, e.Msg)
 	case e.Timeout > 0:
 		return fmt.Sprintf("worker killed: request timed out after %v", e.Timeout)
 	case e.Msg != "" && e.Exit != nil:

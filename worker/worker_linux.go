@@ -106,6 +106,7 @@ func (w *Worker) Call(ctx context.Context, request []byte) ([]byte, error) {
 	if len(request) > w.im.cfg.MaxFrame {
 		return nil, fmt.Errorf("worker: request of %d bytes is over the %d-byte frame limit (Config.MaxFrame)", len(request), w.im.cfg.MaxFrame)
 	}
+	start := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -126,6 +127,10 @@ func (w *Worker) Call(ctx context.Context, request []byte) ([]byte, error) {
 				return nil, err
 			}
 			w.restarts++
+		}
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			// The deadline passed while the worker was being restarted.
+			return nil, &Error{Op: "request", Timeout: time.Since(start), Msg: "the deadline passed before the request was sent (the worker was being started)"}
 		}
 		reply, err := w.p.call(ctx, request, w.im.cfg)
 		if err == nil {
@@ -301,7 +306,7 @@ func (p *process) awaitReady(cfg Config) error {
 
 func (p *process) call(ctx context.Context, request []byte, cfg Config) ([]byte, error) {
 	deadline, ok := ctx.Deadline()
-	timeout := time.Until(deadline)
+	timeout := max(time.Until(deadline), time.Nanosecond)
 	if !ok {
 		timeout = cfg.Timeout
 		deadline = time.Now().Add(timeout)

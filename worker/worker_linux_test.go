@@ -201,17 +201,36 @@ func TestCrashAndTimeout(t *testing.T) {
 	if d := time.Since(t0); d > 3*time.Second {
 		t.Errorf("timeout took %v", d)
 	}
-	// The context's deadline wins over Config.Timeout.
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	if got := call(t, w, pngBytes(t, 1, 1)); !strings.HasPrefix(got, "ok ") {
+		t.Errorf("after the timeout: %q", got)
+	}
+	if w.Restarts() != 2 {
+		t.Errorf("restarts = %d, want 2", w.Restarts())
+	}
+	// The context's deadline wins over a long Config.Timeout.
+	w2 := start(t, worker.Config{Timeout: time.Minute})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	if _, err := w.Call(ctx, []byte("EVILl")); !errors.Is(err, worker.ErrTimeout) {
+	t0 = time.Now()
+	if _, err := w2.Call(ctx, []byte("EVILl")); !errors.Is(err, worker.ErrTimeout) {
 		t.Fatalf("context deadline: %v", err)
 	}
-	if got := call(t, w, pngBytes(t, 1, 1)); !strings.HasPrefix(got, "ok ") {
-		t.Errorf("after the timeouts: %q", got)
+	if d := time.Since(t0); d > 10*time.Second {
+		t.Errorf("the context's deadline took %v", d)
 	}
-	if w.Restarts() != 3 {
-		t.Errorf("restarts = %d, want 3", w.Restarts())
+	if got := call(t, w2, pngBytes(t, 1, 1)); !strings.HasPrefix(got, "ok ") {
+		t.Errorf("after the context timeout: %q", got)
+	}
+	// A deadline that has passed before the request is sent fails it
+	// without touching the worker.
+	pid := w2.Pid()
+	ctx2, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	if _, err := w2.Call(ctx2, []byte("x")); err == nil {
+		t.Error("a call with an expired deadline succeeded")
+	}
+	if w2.Pid() != pid || w2.Restarts() != 1 {
+		t.Errorf("expired deadline: pid %d -> %d, restarts %d (want 1)", pid, w2.Pid(), w2.Restarts())
 	}
 }
 
