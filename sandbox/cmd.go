@@ -108,8 +108,12 @@ func (e *ExitError) Error() string {
 	switch {
 	case e.Reason == ReasonSeccomp:
 		return fmt.Sprintf("killed by seccomp: %s", signalName(e.Signal))
-	case e.Reason != ReasonNone && e.Detail != "":
-		return fmt.Sprintf("killed by the %s limit: %s", e.Reason, e.Detail)
+	case e.Reason == ReasonTimeout:
+		return fmt.Sprintf("killed: timeout of %s reached", e.Detail)
+	case e.Reason == ReasonCPUTime:
+		return fmt.Sprintf("killed: CPU time limit reached (%s)", signalName(e.Signal))
+	case e.Reason == ReasonMemory && e.Detail != "":
+		return "killed: " + e.Detail
 	case e.Reason != ReasonNone:
 		return fmt.Sprintf("killed by the %s limit (%s)", e.Reason, signalName(e.Signal))
 	case e.Signal != 0:
