@@ -59,17 +59,31 @@ func (e Event) String() string {
 // action stricter than notify (kill, trap, errno) becomes notify. The
 // supervisor re-decides each notified call on the original p, so the order of
 // actions (strictest wins) and which rule decided are preserved exactly.
-func Reporting(p *seccomp.Policy) *seccomp.Policy {
+func Reporting(p *seccomp.Policy) *seccomp.Policy { return loosenTo(p, seccomp.Notify) }
+
+// Logging returns a copy of p in which every action stricter than log
+// becomes log: complain mode on kernels without user notification, where the
+// kernel's audit log (dmesg, auditd) is the report.
+func Logging(p *seccomp.Policy) *seccomp.Policy { return loosenTo(p, seccomp.Log) }
+
+// loosenTo replaces every action stricter than floor by floor.
+func loosenTo(p *seccomp.Policy, floor seccomp.Action) *seccomp.Policy {
 	q := *p
-	q.Default = toNotify(p.Default)
-	q.BadArch = toNotify(p.BadArchAction())
+	lift := func(a seccomp.Action) seccomp.Action {
+		if a.Stricter(floor) {
+			return floor
+		}
+		return a
+	}
+	q.Default = lift(p.Default)
+	q.BadArch = lift(p.BadArchAction())
 	if p.Unknown != nil {
-		u := toNotify(*p.Unknown)
+		u := lift(*p.Unknown)
 		q.Unknown = &u
 	}
 	q.Rules = make([]seccomp.Rule, len(p.Rules))
 	for i, r := range p.Rules {
-		r.Action = toNotify(r.Action)
+		r.Action = lift(r.Action)
 		q.Rules[i] = r
 	}
 	return &q
@@ -79,13 +93,6 @@ func Reporting(p *seccomp.Policy) *seccomp.Policy {
 // ABIs (learn mode); other ABIs keep p's bad-arch action.
 func Everything(p *seccomp.Policy) *seccomp.Policy {
 	return &seccomp.Policy{Default: seccomp.Notify, Arches: p.AdmittedArches(), BadArch: p.BadArchAction()}
-}
-
-func toNotify(a seccomp.Action) seccomp.Action {
-	if a.Stricter(seccomp.Notify) {
-		return seccomp.Notify
-	}
-	return a
 }
 
 // why names the rule or default that decided.

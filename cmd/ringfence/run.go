@@ -245,13 +245,12 @@ func (f *runFlags) run(cmd *cobra.Command, args []string) error {
 		if p, err = loadPolicy(cmd, f.policy); err != nil {
 			return err
 		}
-		// The filter reports every denial through user notification: the
-		// supervisor decides it again on p, answers, and prints why.
-		prog, err := seccomp.Compile(audit.Reporting(p), seccomp.Options{})
+		filter, notify := reportingFilter(cmd, p, f.complain)
+		prog, err := seccomp.Compile(filter, seccomp.Options{})
 		if err != nil {
 			return withCode(exitUsage, fmt.Errorf("%s: %w", f.policy, err))
 		}
-		cfg.Filter, cfg.Notify = prog.Bytes(), true
+		cfg.Filter, cfg.Notify = prog.Bytes(), notify
 	}
 	if f.dryRun {
 		return dryRun(cmd, cfg, f.asJSON)
@@ -261,6 +260,23 @@ func (f *runFlags) run(cmd *cobra.Command, args []string) error {
 		mode = audit.Complain
 	}
 	return runSandboxed(cmd, cfg, args, p, mode, f.logFile, nil)
+}
+
+// reportingFilter is the policy the kernel enforces for p. With user
+// notification every denial goes to the supervisor, which decides it again
+// on p, answers, and prints why. Without it the plain policy is enforced
+// (kills show only as SIGSYS), and complain mode falls back to the kernel's
+// log action.
+func reportingFilter(cmd *cobra.Command, p *seccomp.Policy, complain bool) (*seccomp.Policy, bool) {
+	if audit.NotifyAvailable() {
+		return audit.Reporting(p), true
+	}
+	if complain {
+		fmt.Fprintln(cmd.ErrOrStderr(), "ringfence: warning: this kernel lacks SECCOMP_RET_USER_NOTIF: complain mode logs would-be denials to the kernel log (dmesg, auditd) instead of here")
+		return audit.Logging(p), false
+	}
+	fmt.Fprintln(cmd.ErrOrStderr(), "ringfence: warning: this kernel lacks SECCOMP_RET_USER_NOTIF: denials are enforced but not reported one by one (a seccomp kill shows as SIGSYS)")
+	return p, false
 }
 
 // runSandboxed starts args in the sandbox, serves its seccomp notifications
