@@ -77,6 +77,7 @@ func Check(p *seccomp.Policy) []Finding {
 	c.asymmetries()
 	c.killThread()
 	c.neverMatch()
+	c.unfilterable()
 	sort.SliceStable(c.out, func(i, j int) bool { return c.out[i].Severity > c.out[j].Severity })
 	return c.out
 }
@@ -367,4 +368,17 @@ func archList(as []syscalls.Arch) string {
 		s[i] = a.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// unfilterable names syscalls the kernel runs without consulting seccomp
+// (x86_64, Linux 6.12+: uretprobe and uprobe act only on the kernel's own
+// uprobes), when the policy would deny them: the rule is not obeyed.
+func (c *checker) unfilterable() {
+	for _, name := range []string{"uretprobe", "uprobe"} {
+		acts, where, ok := c.outcomes(name)
+		if !ok || allPermit(acts) {
+			continue
+		}
+		c.add(Finding{Info, "unfilterable", first(where), name + " bypasses seccomp on x86_64 since Linux 6.12 (the kernel passes it through unfiltered): denying it has no effect", ""})
+	}
 }

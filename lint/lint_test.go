@@ -94,3 +94,14 @@ func TestArchGuardCoveringEveryABIIsUnconditional(t *testing.T) {
 		t.Errorf("false asymmetry: %v", fs)
 	}
 }
+
+func TestUnfilterableSyscallsNamed(t *testing.T) {
+	p := seccomp.Policy{Default: seccomp.Errno(1)}
+	if fs := Check(&p); !has(fs, "unfilterable", "uretprobe") {
+		t.Errorf("a policy denying uretprobe: no unfilterable finding: %v", fs)
+	}
+	p = seccomp.Policy{Default: seccomp.Errno(1), Rules: allowAll("uretprobe", "uprobe")}
+	if fs := Check(&p); has(fs, "unfilterable", "") {
+		t.Errorf("a policy allowing them was flagged: %v", fs)
+	}
+}
