@@ -209,6 +209,12 @@ var attacks = []attack{
 		}
 		return hostPID(e)
 	}, check: victimIntact, rootless: true},
+	{name: "init_fds", args: func(e *env) []string {
+		if e.sandboxed {
+			return []string{"1"}
+		}
+		return hostPID(e) // the host's own pid 1 is not dumpable: a host process of ours instead
+	}, check: victimIntact, rootless: true},
 	{name: "process_vm_readv", args: hostPID, check: victimIntact, rootless: true},
 	{name: "proc_mem", args: hostPID, check: victimIntact, rootless: true},
 	{name: "kill_host", args: hostPID, check: victimIntact, rootless: true},
