@@ -292,6 +292,7 @@ var attacks = []attack{
 	{name: "proc_sys_write", prog: "write_file", args: func(*env) []string { return []string{"/proc/sys/kernel/core_pattern"} }},
 	{name: "sys_write", prog: "write_file", args: func(*env) []string { return []string{"/sys/kernel/mm/ksm/run"} }},
 	{name: "raw_socket", args: none},
+	{name: "syslog", args: none},
 
 	// The network of the host.
 	{name: "connect_tcp", args: func(e *env) []string { return []string{fmt.Sprint(e.h.tcpPort), e.tag} }, check: notHeard, rootless: true},
