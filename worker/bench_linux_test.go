@@ -191,7 +191,6 @@ func BenchmarkSandboxPerRequestWarm(b *testing.B) {
 		var out bytes.Buffer
 		c.Stdin, c.Stdout = bytes.NewReader(frame), &out
 		c.Log = slog.New(slog.DiscardHandler)
-		c.Dir = root.Dir()
 		if err := c.Run(); err != nil {
 			b.Fatal(err)
 		}

@@ -44,7 +44,6 @@ func TestStartupSyscallsAdmitted(t *testing.T) {
 	c := sandbox.Command(root.Path(), "--strict", "--ready")
 	c.Config = sandbox.PipeIsolation(root)
 	c.Config.Filter, c.Config.Notify = prog.Bytes(), true
-	c.Dir = root.Dir()
 	c.Log = slog.New(slog.DiscardHandler)
 	c.Stdin = bytes.NewReader(append(binary.BigEndian.AppendUint32(nil, uint32(len(req))), req...))
 	var out bytes.Buffer

@@ -223,9 +223,6 @@ func startProcess(im *image) (*process, error) {
 		c.Config.Filter, c.Config.Notify = im.filter, true
 	}
 	c.Stdin, c.Stdout, c.Stderr = inR, outW, cfg.Stderr
-	// The working directory is not bound (NoDefaultMounts), but the
-	// supervisor still clones its mount tree: the root's is the smallest.
-	c.Dir = im.root.Dir()
 	c.Log = cfg.Log
 	err = c.Start()
 	inR.Close()
