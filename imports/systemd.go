@@ -52,8 +52,6 @@ func (s *systemd) run(name, src string) error {
 		start := i
 		// A trailing backslash joins the next line (systemd replaces it by a space).
 		var words []sdWord
-		keyEnd := -1
-		key := ""
 		trimmed := strings.TrimLeft(line, " \t")
 		if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' || trimmed[0] == '[' {
 			continue
@@ -63,9 +61,8 @@ func (s *systemd) run(name, src string) error {
 			col := len(line) - len(trimmed) + 1
 			return s.src.errorf(policy.Pos{File: name, Line: i + 1, Col: col}, "expected KEY=VALUE, found %q", trimmed)
 		}
-		key = strings.TrimSpace(line[:eq])
-		keyEnd = eq + 1
-		segStart := keyEnd
+		key := strings.TrimSpace(line[:eq])
+		segStart := eq + 1
 		for {
 			seg := line[segStart:]
 			cont := strings.HasSuffix(seg, "\\")
