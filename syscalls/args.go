@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // argsText is the argument table: written by hand from the kernel's
@@ -14,7 +15,8 @@ import (
 //go:embed args.txt
 var argsText string
 
-var argTable = mustParseArgs(argsText)
+// argTable parses args.txt on first use (see loadTables).
+var argTable = sync.OnceValue(func() map[string][]ArgSpec { return mustParseArgs(argsText) })
 
 // argKinds maps the kind words of args.txt.
 var argKinds = map[string]ArgKind{
@@ -97,14 +99,14 @@ func parseArgs(text string) (map[string][]ArgSpec, error) {
 
 // Args returns the argument specs of syscall name in x86_64 order, or nil if
 // the table has none. The slice is shared: do not modify it.
-func Args(name string) []ArgSpec { return argTable[name] }
+func Args(name string) []ArgSpec { return argTable()[name] }
 
 // ArgsFor returns the argument specs of name as laid out on ABI a. They
 // match Args except for clone, whose last two arguments are (tls,
 // child_tid) on the CONFIG_CLONE_BACKWARDS ABIs (i386, arm, aarch64,
 // riscv64) and (child_tid, tls) on x86_64 and x32.
 func ArgsFor(a Arch, name string) []ArgSpec {
-	s := argTable[name]
+	s := argTable()[name]
 	if name == "clone" && cloneBackwards(a) && len(s) == 5 {
 		return []ArgSpec{s[0], s[1], s[2], s[4], s[3]}
 	}
@@ -131,8 +133,8 @@ func ArgIndex(a Arch, name, arg string) (int, bool) {
 
 // ArgSyscalls returns the names of the syscalls that have argument specs, sorted.
 func ArgSyscalls() []string {
-	n := make([]string, 0, len(argTable))
-	for k := range argTable {
+	n := make([]string, 0, len(argTable()))
+	for k := range argTable() {
 		n = append(n, k)
 	}
 	sort.Strings(n)
@@ -144,6 +146,7 @@ func ArgSyscalls() []string {
 func ConstantsWithPrefix(prefixes ...string) []string {
 	var out []string
 	for _, p := range prefixes {
+		loadConstants()
 		i := sort.SearchStrings(constantNames, p)
 		for ; i < len(constantNames) && strings.HasPrefix(constantNames[i], p); i++ {
 			out = append(out, constantNames[i])

@@ -1,6 +1,9 @@
 package syscalls
 
-import "sort"
+import (
+	"sort"
+	"sync"
+)
 
 type constant struct {
 	name  string
@@ -13,7 +16,8 @@ var (
 	constantNames  []string
 )
 
-func init() {
+// loadConstants builds the indexes on first use (see loadTables).
+var loadConstants = sync.OnceFunc(func() {
 	for _, c := range constantTable {
 		constantByName[c.name] = c.value
 		constantNames = append(constantNames, c.name)
@@ -26,9 +30,9 @@ func init() {
 		}
 		constantByArch[a] = m
 	}
-}
+})
 
-var constantAbsentSet = func() map[Arch]map[string]bool {
+var constantAbsentSet = sync.OnceValue(func() map[Arch]map[string]bool {
 	s := map[Arch]map[string]bool{}
 	for a, names := range constantAbsent {
 		s[a] = map[string]bool{}
@@ -37,13 +41,14 @@ var constantAbsentSet = func() map[Arch]map[string]bool {
 		}
 	}
 	return s
-}()
+})
 
 // Constant returns the x86_64 value of a symbolic constant (AF_INET,
 // O_CLOEXEC, TIOCSTI, ...). Negative C values are stored sign-extended to
 // 64 bits: AT_FDCWD (-100) is 0xffffffffffffff9c, whose low 32 bits,
 // 0xffffff9c, are what a policy compares for an int argument.
 func Constant(name string) (uint64, bool) {
+	loadConstants()
 	v, ok := constantByName[name]
 	return v, ok
 }
@@ -61,14 +66,18 @@ func ConstantFor(a Arch, name string) (uint64, bool) {
 	if _, known := archNames[a]; !known {
 		return 0, false
 	}
+	loadConstants()
 	if v, ok := constantByArch[a][name]; ok {
 		return v, true
 	}
-	if constantAbsentSet[a][name] {
+	if constantAbsentSet()[a][name] {
 		return 0, false
 	}
 	return Constant(name)
 }
 
 // ConstantNames returns the names of every x86_64 constant, sorted.
-func ConstantNames() []string { return append([]string(nil), constantNames...) }
+func ConstantNames() []string {
+	loadConstants()
+	return append([]string(nil), constantNames...)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // groupsText defines the syscall groups (see its header for the format).
@@ -17,12 +18,13 @@ type group struct {
 	members []string // as written: names and @groups
 }
 
-var (
-	groupDefs = mustParseGroups(groupsText)
-	// groupExpanded holds each group's members that some table knows;
-	// groupUnknown the names no table knows (other arches, removed calls).
-	groupExpanded, groupUnknown = expandGroups(groupDefs)
-)
+// groupData parses groups.txt and expands it on first use (see loadTables):
+// defs as written; expanded, each group's members that some table knows;
+// unknown, the names no table knows (other arches, removed calls).
+var groupData = sync.OnceValue(func() (g struct {
+	defs              map[string]*group
+	expanded, unknown map[string][]string
+}) { g.defs = mustParseGroups(groupsText); g.expanded, g.unknown = expandGroups(g.defs); return g })
 
 func expandGroups(defs map[string]*group) (known, unknown map[string][]string) {
 	known, unknown = map[string][]string{}, map[string][]string{}
@@ -134,7 +136,7 @@ func groupKey(name string) string {
 // out), fully expanded through nested groups, sorted, keeping only names
 // that are a syscall on at least one ABI. The slice is a copy.
 func Group(name string) ([]string, bool) {
-	m, ok := groupExpanded[groupKey(name)]
+	m, ok := groupData().expanded[groupKey(name)]
 	if !ok {
 		return nil, false
 	}
@@ -143,8 +145,8 @@ func Group(name string) ([]string, bool) {
 
 // GroupNames returns every group name, with its @, sorted.
 func GroupNames() []string {
-	n := make([]string, 0, len(groupDefs))
-	for k := range groupDefs {
+	n := make([]string, 0, len(groupData().defs))
+	for k := range groupData().defs {
 		n = append(n, k)
 	}
 	sort.Strings(n)
@@ -153,7 +155,7 @@ func GroupNames() []string {
 
 // GroupDescription returns the one-line description of a group ("" if unknown).
 func GroupDescription(name string) string {
-	if g, ok := groupDefs[groupKey(name)]; ok {
+	if g, ok := groupData().defs[groupKey(name)]; ok {
 		return g.desc
 	}
 	return ""
@@ -161,7 +163,7 @@ func GroupDescription(name string) string {
 
 // GroupIncludes returns the groups a group names directly, sorted.
 func GroupIncludes(name string) []string {
-	g, ok := groupDefs[groupKey(name)]
+	g, ok := groupData().defs[groupKey(name)]
 	if !ok {
 		return nil
 	}

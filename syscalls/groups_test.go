@@ -39,7 +39,7 @@ func TestGroups(t *testing.T) {
 		if GroupDescription(name) == "" {
 			t.Errorf("%s: no description", name)
 		}
-		if u := groupUnknown[name]; len(u) > 0 {
+		if u := groupData().unknown[name]; len(u) > 0 {
 			t.Logf("warning: %s names calls no table of ours has (other arches, removed): %s", name, strings.Join(u, " "))
 		}
 	}
@@ -136,7 +136,7 @@ func renderGroupsDoc() []byte {
 		}
 		b.Truncate(b.Len() - 1)
 		b.WriteString("\n")
-		if u := groupUnknown[name]; len(u) > 0 {
+		if u := groupData().unknown[name]; len(u) > 0 {
 			fmt.Fprintf(&b, "\nListed but in none of the tables (other architectures or removed calls): %s.\n", strings.Join(u, ", "))
 		}
 	}

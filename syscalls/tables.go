@@ -1,6 +1,9 @@
 package syscalls
 
-import "sort"
+import (
+	"sort"
+	"sync"
+)
 
 // abiTable is one ABI's table with the lookup indexes built at init.
 type abiTable struct {
@@ -10,9 +13,15 @@ type abiTable struct {
 	names  []string       // every name Number accepts, sorted
 }
 
-// Built by package variable initialisation (not init funcs), so the group
-// expansion, which depends on them, sees them whatever the file order.
-var abiTables, allNames = buildTables()
+// The indexes are built on first use, not at program start: every process
+// of the CLI (each sandbox's init stage too, being the same binary) would
+// otherwise pay for them.
+var loadTables = sync.OnceValues(buildTables)
+
+func abiTableOf(a Arch) *abiTable {
+	t, _ := loadTables()
+	return t[a]
+}
 
 func buildTables() (map[Arch]*abiTable, []string) {
 	abiTables := map[Arch]*abiTable{}
@@ -46,7 +55,7 @@ func buildTables() (map[Arch]*abiTable, []string) {
 // X32SyscallBit; ARM's private calls (cacheflush, set_tls, ...) are
 // 0x0f0000 + n. Aliases the headers define (arm's sync_file_range2) resolve.
 func Number(a Arch, name string) (int, bool) {
-	t := abiTables[a]
+	t := abiTableOf(a)
 	if t == nil {
 		return 0, false
 	}
@@ -57,7 +66,7 @@ func Number(a Arch, name string) (int, bool) {
 // Name returns the name of syscall nr on ABI a (the canonical one if the
 // number has an alias).
 func Name(a Arch, nr int) (string, bool) {
-	t := abiTables[a]
+	t := abiTableOf(a)
 	if t == nil {
 		return "", false
 	}
@@ -68,7 +77,7 @@ func Name(a Arch, nr int) (string, bool) {
 // Table returns every syscall of ABI a, sorted by number, one entry per
 // number (aliases left out). The slice is shared: do not modify it.
 func Table(a Arch) []Syscall {
-	if t := abiTables[a]; t != nil {
+	if t := abiTableOf(a); t != nil {
 		return t.calls
 	}
 	return nil
@@ -76,7 +85,7 @@ func Table(a Arch) []Syscall {
 
 // Names returns every name Number accepts on ABI a, aliases included, sorted.
 func Names(a Arch) []string {
-	if t := abiTables[a]; t != nil {
+	if t := abiTableOf(a); t != nil {
 		return append([]string(nil), t.names...)
 	}
 	return nil
@@ -85,7 +94,7 @@ func Names(a Arch) []string {
 // MaxNumber returns the highest syscall number of ABI a (-1 if a is unknown).
 // On arm it is a private call (0x0f0000 + n), on x32 it includes X32SyscallBit.
 func MaxNumber(a Arch) int {
-	t := abiTables[a]
+	t := abiTableOf(a)
 	if t == nil || len(t.calls) == 0 {
 		return -1
 	}
@@ -93,10 +102,14 @@ func MaxNumber(a Arch) int {
 }
 
 // AllNames returns the union of the names of every ABI, sorted.
-func AllNames() []string { return append([]string(nil), allNames...) }
+func AllNames() []string {
+	_, all := loadTables()
+	return append([]string(nil), all...)
+}
 
 // Known reports whether name is a syscall on at least one ABI.
 func Known(name string) bool {
+	_, allNames := loadTables()
 	i := sort.SearchStrings(allNames, name)
 	return i < len(allNames) && allNames[i] == name
 }
