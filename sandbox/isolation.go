@@ -32,8 +32,9 @@ import (
 //     gate's seccomp listener, none for anything else), RLIMIT_FSIZE 1 (0
 //     means unset in Rlimits; there is no writable file anyway), RLIMIT_CORE
 //     0 (always), RLIMIT_AS PipeMemory unless set otherwise. cgroup limits
-//     (memory without swap, pids) are not set: this build's cgroup layer
-//     refuses them (see cgroup_linux.go); set Limits when it lands.
+//     (memory without swap, pids) are left to the caller (Config.Limits):
+//     rootless callers usually cannot create cgroups, and the init's own
+//     threads share the group (Pids below about 8 keeps it from starting).
 //   - Memory locking: mlockall does not survive execve, so the launcher
 //     cannot lock the worker's memory (Config.Mlock is refused); the
 //     pipe-worker policy admits mlockall(MCL_CURRENT|MCL_FUTURE) so the

@@ -84,6 +84,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ringfence/ringfence/cgroup"
 	"github.com/ringfence/ringfence/sandbox"
 )
 
@@ -121,6 +122,13 @@ type Config struct {
 	// SECCOMP_MODE_STRICT itself and then send the ready frame (Strict
 	// implies Ready). Start checks /proc/PID/status says "Seccomp: 1".
 	Strict bool
+	// Limits are cgroup limits for each worker's sandbox (none by default:
+	// RLIMIT_AS, RLIMIT_NPROC and the filter's kill of fork bound a worker
+	// without them). MemoryBytes also forbids swap. The sandbox's init (a Go
+	// program with a handful of threads) shares the group: Pids below about
+	// 8 keeps the sandbox from starting. Where cgroups cannot be created
+	// (rootless without delegation) Start fails rather than run unlimited.
+	Limits cgroup.Limits
 	// HostUID is the host uid (and gid) the worker runs as when the caller
 	// is root; 0 means sandbox.DefaultHostID (65534, shared with every other
 	// sandbox). kill(2) only compares uids, so any process of the worker's

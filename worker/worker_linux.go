@@ -217,6 +217,7 @@ func startProcess(im *image) (*process, error) {
 	c.Config = sandbox.PipeIsolation(im.root)
 	c.Config.Rlimits.AS = cfg.Memory
 	c.Config.HostUID, c.Config.HostGID = cfg.HostUID, cfg.HostUID
+	c.Config.Limits = cfg.Limits
 	if cfg.Strict {
 		c.Config.SeccompOff = true
 	} else {

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ringfence/ringfence/cgroup"
 	"github.com/ringfence/ringfence/sandbox"
 	"github.com/ringfence/ringfence/worker"
 )
@@ -535,5 +536,28 @@ func TestRootless(t *testing.T) {
 		if !bytes.Contains(out, []byte("--- PASS: "+name)) {
 			t.Errorf("as uid 1000: %s did not pass:\n%s", name, out)
 		}
+	}
+}
+
+// TestCgroupLimits: with Config.Limits the worker runs inside a cgroup of
+// its sandbox, and still works.
+func TestCgroupLimits(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: cgroups are not delegated to this user")
+	}
+	w := start(t, worker.Config{Limits: cgroup.Limits{MemoryBytes: 64 << 20, Pids: 16}})
+	if got := call(t, w, pngBytes(t, 8, 8)); got != "ok width=8 height=8 depth=8 colour=6" {
+		t.Errorf("reply %q", got)
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", w.Pid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "/run-") {
+		t.Errorf("worker's cgroups %q: not in a sandbox group", b)
+	}
+	// A malicious request is still killed and named.
+	if _, err := w.Call(context.Background(), []byte("EVILs")); err == nil || !strings.Contains(err.Error(), "socket denied") {
+		t.Errorf("EVILs: %v", err)
 	}
 }
