@@ -64,7 +64,7 @@ type workload struct {
 
 // control runs the denied calls without a filter: each succeeds, so the
 // failures above come from the policy and not from the sandbox around it.
-var control = workload{"control without a filter",
+var controlRun = workload{"control without a filter",
 	"mkdir /tmp/ringfence-x && hostname ringfence-other && unshare -n true && echo all succeeded", 0, "all succeeded"}
 
 var workloads = []workload{
@@ -211,12 +211,12 @@ func ociRuntime(t *testing.T, name string, command func(state, bundleDir, id str
 	for _, w := range warns {
 		t.Logf("export warning: %v", w)
 	}
-	for i, w := range append([]workload{control}, workloads...) {
+	for i, w := range append([]workload{controlRun}, workloads...) {
 		t.Run(w.name, func(t *testing.T) {
 			dir := t.TempDir()
 			rootfs(t, dir)
 			prof := profile
-			if w.name == control.name {
+			if w.name == controlRun.name {
 				prof = nil
 			}
 			bundle(t, dir, prof, w.script)
@@ -249,9 +249,14 @@ func TestCrun(t *testing.T) {
 // TestBubblewrap passes seccomp.Compile's raw program, what `ringfence
 // compile` writes, to bwrap --seccomp FD on an inherited descriptor.
 func TestBubblewrap(t *testing.T) {
+	bubblewrap(t, loadPolicy(t), true)
+}
+
+// bubblewrap runs the workloads (and, with control, the unfiltered control
+// run) under bwrap with p compiled to raw BPF.
+func bubblewrap(t *testing.T, p *seccomp.Policy, control bool) {
 	needRoot(t)
 	bwrap := need(t, "bwrap", "bubblewrap")
-	p := loadPolicy(t)
 	prog, err := seccomp.Compile(p, seccomp.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -262,7 +267,11 @@ func TestBubblewrap(t *testing.T) {
 	if err := os.WriteFile(filter, prog.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range append([]workload{control}, workloads...) {
+	list := workloads
+	if control {
+		list = append([]workload{controlRun}, workloads...)
+	}
+	for _, w := range list {
 		t.Run(w.name, func(t *testing.T) {
 			f, err := os.Open(filter)
 			if err != nil {
@@ -270,7 +279,7 @@ func TestBubblewrap(t *testing.T) {
 			}
 			defer f.Close()
 			args := []string{"--seccomp", "3"}
-			if w.name == control.name {
+			if w.name == controlRun.name {
 				args = []string{"--cap-add", "CAP_SYS_ADMIN"}
 			}
 			// The host's / read-only, with busybox's directory on top so its
