@@ -476,8 +476,12 @@ func not(a dnf, d domain) (dnf, error) {
 // simplifyAll simplifies each conjunction, drops the false ones, and
 // removes duplicates; a true conjunction makes the whole DNF true.
 func simplifyAll(f dnf, d domain) dnf {
+	type keyed struct {
+		key string
+		c   conj
+	}
 	seen := map[string]bool{}
-	var out dnf
+	var out []keyed
 	for _, c := range f {
 		s, ok := simplify(c, d)
 		if !ok {
@@ -491,10 +495,14 @@ func simplifyAll(f dnf, d domain) dnf {
 			continue
 		}
 		seen[k] = true
-		out = append(out, s)
+		out = append(out, keyed{k, s})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
-	return out
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	res := make(dnf, len(out))
+	for i, k := range out {
+		res[i] = k.c
+	}
+	return res
 }
 
 // argConstraint is everything a conjunction says about one argument.
@@ -636,20 +644,28 @@ func (ac *argConstraint) reduce(d domain) bool {
 }
 
 func (c conj) key() string {
-	var b strings.Builder
+	b := make([]byte, 0, 32*len(c))
 	for _, a := range c {
-		fmt.Fprintf(&b, "%d/%d", a.arg, a.kind)
+		b = append(b, '0'+a.arg, '/', '0'+byte(a.kind))
 		switch a.kind {
 		case atomSet, atomLow:
 			for _, iv := range a.set {
-				fmt.Fprintf(&b, "[%x,%x]", iv.lo, iv.hi)
+				b = append(b, '[')
+				b = strconv.AppendUint(b, iv.lo, 16)
+				b = append(b, ',')
+				b = strconv.AppendUint(b, iv.hi, 16)
+				b = append(b, ']')
 			}
 		default:
-			fmt.Fprintf(&b, "{%x,%x}", a.c.mask, a.c.val)
+			b = append(b, '{')
+			b = strconv.AppendUint(b, a.c.mask, 16)
+			b = append(b, ',')
+			b = strconv.AppendUint(b, a.c.val, 16)
+			b = append(b, '}')
 		}
-		b.WriteByte(';')
+		b = append(b, ';')
 	}
-	return b.String()
+	return string(b)
 }
 
 // ociAlternatives writes one argument's constraint as OCI comparisons whose

@@ -201,7 +201,7 @@ func (ex *exporter) checkMultiplexers(prof *specs.LinuxSeccomp, admitted []sysca
 			return err
 		}
 		got, err := loaded.decisions(mux, syscalls.ArchI386)
-		if err == nil && equalStrings(entryKeys(want), entryKeys(got)) {
+		if err == nil && sameDecisions(want, got, dom32) {
 			continue
 		}
 		family := "socket calls (socket, connect, sendto, ...)"
@@ -268,7 +268,6 @@ func (ex *exporter) syscall(name string, admitted []syscalls.Arch) ([]entry, err
 	if err != nil {
 		return nil, err
 	}
-	repKeys := entryKeys(repEntries)
 	for _, a := range exists {
 		if a == rep {
 			continue
@@ -277,19 +276,63 @@ func (ex *exporter) syscall(name string, admitted []syscalls.Arch) ([]entry, err
 		if err != nil {
 			return nil, err
 		}
-		theirs := repKeys
-		if domainOf(a) != domainOf(rep) {
-			theirs, err = truncatedKeys(repEntries)
-			if err != nil {
-				return nil, fmt.Errorf("syscall %s: %v", name, err)
-			}
-		}
-		if k := entryKeys(mine); !equalStrings(k, theirs) {
+		if !sameDecisions(repEntries, mine, domainOf(a)) {
 			return nil, fmt.Errorf("syscall %s: the policy decides it differently on %v and %v, and an OCI profile cannot: each of its rules applies to every architecture in the profile, compared in 64 bits on 64-bit ABIs and in the low 32 bits on i386, x32 and arm (%s on %v vs %s on %v)",
-				name, rep, a, describe(theirs), rep, describe(k), a)
+				name, rep, a, describe(entryKeys(repEntries)), rep, describe(entryKeys(mine)), a)
 		}
 	}
 	return repEntries, nil
+}
+
+// sameDecisions reports whether two OCI decision lists decide alike where
+// libseccomp compares in domain d (the lists' values cut to d's width): for
+// every action, the regions where its rules hold are equal. Equal regions
+// for every action also mean that rules with different actions do not
+// overlap there, since each list's regions are disjoint. Undecidable within
+// the size limits counts as different.
+func sameDecisions(a, b []entry, d domain) bool {
+	region := func(es []entry, act seccomp.Action) dnf {
+		var f dnf
+		for _, e := range es {
+			if e.action != act {
+				continue
+			}
+			if c, ok := ociToConj(e.args, d); ok {
+				f = append(f, c)
+			}
+		}
+		return simplifyAll(f, d)
+	}
+	actions := map[seccomp.Action]bool{}
+	for _, e := range append(append([]entry(nil), a...), b...) {
+		actions[e.action] = true
+	}
+	for act := range actions {
+		ra, rb := region(a, act), region(b, act)
+		for _, pair := range [][2]dnf{{ra, rb}, {rb, ra}} {
+			notB, err := not(pair[1], d)
+			if err != nil {
+				return false
+			}
+			diff, err := and(pair[0], notB, d)
+			if err != nil || !emptyDNF(diff, d) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// emptyDNF decides exactly whether no argument values satisfy f: a
+// conjunction holds somewhere iff it has an OCI form with at least one rule.
+func emptyDNF(f dnf, d domain) bool {
+	for _, c := range f {
+		rules, err := ociRules(c, d)
+		if err != nil || len(rules) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // decisions is the decision list of one syscall on one ABI with
@@ -359,38 +402,6 @@ func entryKeys(es []entry) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// truncatedKeys is what the 64-bit rules mean where libseccomp compares
-// only the low halves, in canonical form.
-func truncatedKeys(es []entry) ([]string, error) {
-	var out []entry
-	for _, e := range es {
-		c, ok := ociToConj(e.args, dom32)
-		if !ok {
-			continue
-		}
-		rules, err := ociRules(c, dom32)
-		if err != nil {
-			return nil, err
-		}
-		for _, args := range rules {
-			out = append(out, entry{e.action, args})
-		}
-	}
-	return entryKeys(out), nil
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func describe(keys []string) string {
