@@ -26,7 +26,10 @@
 // statements forming the implicit top-level policy, USE name DEFAULT action,
 // DEFAULT action (KILL when absent, as in Kafel), syscall argument names
 // declared in the rule header or taken from the syscall's known argument
-// names (package syscalls), SYSCALL[n] and ON arch guards, conditions with
+// names (package syscalls' names, and the kernel prototypes' names Kafel's
+// own tables use, such as ioctl's cmd and clone's clone_flags), Kafel's
+// spellings newfstat/newstat/newlstat/newuname, SYSCALL[n] and ON arch
+// guards, conditions with
 // == != < <= > >= (unsigned), & on an argument, | between constants, ! && ||
 // and the comma (a low-precedence ||). Arguments Kafel declares as 32 bits
 // (C int and unsigned int) compare their low halves. #include reads files

@@ -478,6 +478,9 @@ func (k *kafel) filter(a seccomp.Action) []kafelRule {
 			name, known = k.numbered(t.pos, v)
 		} else {
 			name = t.text
+			if alias, ok := kafelAliases[name]; ok {
+				name = alias
+			}
 			if _, ok := syscalls.Number(syscalls.Native, name); !ok {
 				known = false
 			}
@@ -489,6 +492,11 @@ func (k *kafel) filter(a seccomp.Action) []kafelRule {
 		if i < 6 {
 			args.names[s.Name] = i
 			args.w32[i] = s.Kind.Width32()
+		}
+	}
+	for i, n := range kafelArgNames[name] {
+		if _, taken := args.names[n]; !taken {
+			args.names[n] = i
 		}
 	}
 	if k.accept("(") {

@@ -30,6 +30,11 @@ func TestKafelConstructs(t *testing.T) {
 			{"write", []uint64{1}, "allow"}, {"write", []uint64{2}, "errno(EPERM)"},
 			{"socket", []uint64{1}, "allow"}, {"socket", []uint64{2}, "errno(EPERM)"},
 		}},
+		{"kernel argument names and table aliases", `ALLOW { ioctl { cmd == TCGETS }, clone { (clone_flags & CLONE_NEWUSER) == 0 }, newfstat } DEFAULT ERRNO(1)`, []call{
+			{"ioctl", []uint64{0, konst(t, "TCGETS")}, "allow"}, {"ioctl", []uint64{0, konst(t, "TIOCSTI")}, "errno(EPERM)"},
+			{"clone", []uint64{0}, "allow"}, {"clone", []uint64{konst(t, "CLONE_NEWUSER")}, "errno(EPERM)"},
+			{"fstat", nil, "allow"},
+		}},
 		{"all comparisons", `ALLOW { read(a,b,c) { a < 5 && c >= 10 }, pread64(a,b,c) { a <= 5 && c > 10 }, lseek(a,b,c) { a != 3 } } DEFAULT ERRNO(1)`, []call{
 			{"read", []uint64{4, 0, 10}, "allow"}, {"read", []uint64{5, 0, 10}, "errno(EPERM)"}, {"read", []uint64{4, 0, 9}, "errno(EPERM)"},
 			{"pread64", []uint64{5, 0, 11}, "allow"}, {"pread64", []uint64{6, 0, 11}, "errno(EPERM)"}, {"pread64", []uint64{5, 0, 10}, "errno(EPERM)"},
