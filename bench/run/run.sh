@@ -13,6 +13,10 @@ cd "$(dirname "$0")/../.."
 runs=${1:-100}
 need=()
 command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v runc >/dev/null || need+=(runc)
+command -v crun >/dev/null || need+=(crun)
+command -v firejail >/dev/null || need+=(firejail)
+[ -x /bin/busybox ] || need+=(busybox-static)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
@@ -24,12 +28,34 @@ trap 'rm -rf "$tmp"' EXIT
 # (4.5 MiB peak instead of 5.1 MiB with the default dynamic cgo build).
 go build -ldflags '-linkmode external -extldflags -static' -o "$tmp/runbench" ./bench/run/runbench
 go build -o "$tmp/mkfilter" ./bench/run/mkfilter
-go build -o "$tmp/ringfence" ./cmd/ringfence 2>/dev/null || true
+go build -ldflags '-linkmode external -extldflags -static' -o "$tmp/ringfence" ./cmd/ringfence 2>/dev/null || true
 "$tmp/mkfilter" "$tmp/default.bpf"
 # bwrap reads its filter from an fd: a /bin/sh wrapper opens it (that row
 # pays for one dash start, ~0.5 ms).
 printf '#!/bin/sh\nexec bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev --seccomp 9 /bin/true 9<%s\n' "$tmp/default.bpf" >"$tmp/bwrap-seccomp"
 chmod +x "$tmp/bwrap-seccomp"
+# An OCI bundle for runc and crun: a busybox root running /bin/true, with
+# the runtimes' default namespaces. The "+ seccomp" rows use ringfence's
+# default policy exported as an OCI profile.
+bundle() { # DIR [SECCOMP_JSON]
+  mkdir -p "$1/rootfs/bin" && cp /bin/busybox "$1/rootfs/bin/" && ln -sf busybox "$1/rootfs/bin/true"
+  (cd "$1" && runc spec && python3 - "$2" <<'PY'
+import json, sys
+c = json.load(open("config.json"))
+c["process"]["args"] = ["/bin/true"]; c["process"]["terminal"] = False
+if sys.argv[1]:
+    c["linux"]["seccomp"] = json.load(open(sys.argv[1]))
+json.dump(c, open("config.json", "w"))
+PY
+  )
+}
+"$tmp/ringfence" export default --format oci -o "$tmp/default.json" 2>/dev/null
+bundle "$tmp/oci" ""
+bundle "$tmp/oci-seccomp" "$tmp/default.json"
+# crun refuses this machine's hybrid cgroup layout: run it where the empty
+# cgroup2 mount is out of sight (a private mount namespace; costs one unshare).
+printf '#!/bin/sh\nexec unshare -m sh -c "umount /sys/fs/cgroup/unified 2>/dev/null; exec crun run --bundle $1 rf-crun-$$"\n' >"$tmp/crun-run"
+chmod +x "$tmp/crun-run"
 cd /
 
 cmds=(
@@ -40,6 +66,8 @@ cmds=(
   "$tmp/runbench -filter $tmp/default.bpf -- /bin/true"
 )
 names=("bare /bin/true" "unshare -Urmpnui --fork" "bwrap --unshare-all" "bwrap --unshare-all + seccomp (ringfence default)" "ringfence runner (library, runbench)")
+cmds+=("runc run --bundle $tmp/oci rf-runc" "runc run --bundle $tmp/oci-seccomp rf-runc-s" "$tmp/crun-run $tmp/oci" "$tmp/crun-run $tmp/oci-seccomp" "firejail --quiet --noprofile /bin/true" "firejail --quiet /bin/true")
+names+=("runc" "runc + seccomp (ringfence default as OCI)" "crun (private mount ns)" "crun + seccomp (ringfence default as OCI)" "firejail --noprofile" "firejail (default profile)")
 if [ -x "$tmp/ringfence" ]; then
   cmds+=("$tmp/ringfence run -- /bin/true")
   names+=("ringfence run (CLI)")

@@ -199,6 +199,11 @@ apply): learn with trusted inputs.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
+			cfg, args, cleanup, err := f.applyIsolation(cmd, cfg, args)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			defer cleanup()
 			native := &seccomp.Policy{Default: seccomp.Errno(1)}
 			// execve is the gate's last call, made before anyone can answer a
 			// notification: it is allowed outright and recorded as seen.
