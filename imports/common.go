@@ -127,7 +127,7 @@ const (
 
 var (
 	systemdLine  = regexp.MustCompile(`(?m)^[ \t]*SystemCall(Filter|ErrorNumber|Architectures|Log)[ \t]*=`)
-	kafelWord    = regexp.MustCompile(`(?m)^[ \t]*(POLICY[ \t]+[A-Za-z_]|USE[ \t]+[A-Za-z_]|DEFAULT[ \t]+[A-Z]|#[ \t]*define[ \t])`)
+	kafelWord    = regexp.MustCompile(`(?m)^[ \t]*(POLICY[ \t]+[A-Za-z_]|USE[ \t]+[A-Za-z_]|DEFAULT[ \t]+[A-Z]|#[ \t]*define[ \t]|(ALLOW|LOG|KILL|KILL_PROCESS|KILL_THREAD|DENY|USER_NOTIF|(ERRNO|TRAP|TRACE)[ \t]*\([^)]*\))[ \t]*\{)`)
 	minijailLine = regexp.MustCompile(`^[ \t]*([A-Za-z_][A-Za-z0-9_]*|[0-9]+|\{[^}]*\})[ \t]*(\[[^\]]*\])?[ \t]*:`)
 )
 

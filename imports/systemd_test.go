@@ -151,6 +151,8 @@ func TestDetect(t *testing.T) {
 		{`{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": []}`, FormatOCI},
 		{"POLICY a { ALLOW { read } }\nUSE a DEFAULT KILL", FormatKafel},
 		{"#define X 1\nALLOW { read }", FormatKafel},
+		{"ERRNO(1) {\n  read\n}\n", FormatKafel},
+		{"// nsjail\nALLOW { read, write }", FormatKafel},
 		{"[Service]\nSystemCallFilter=@system-service\n", FormatSystemd},
 		{"# minijail\nread: 1\nwrite: arg0 == 1\n@include ./x.policy\n", FormatMinijail},
 		{"{ read, write }: 1\n", FormatMinijail},
