@@ -62,12 +62,21 @@ type ordered struct {
 	pos     policy.Pos
 }
 
-// firstMatch turns an ordered rule list into order-free IR rules: rule i of
-// a syscall holds only when no earlier rule of that syscall holds, so at
-// most one rule matches any call and strictest-wins picks the first match.
+// firstMatch turns an ordered rule list into order-free IR rules. Rule i of
+// a syscall gets the condition "c_i and none of c_k" for the earlier rules k
+// whose action is less strict than rule i's: when such a k matches first,
+// rule i must not take over. Earlier rules with the same or a stricter
+// action need no exclusion: if one of them matches, strictest-wins picks
+// its action (or one as strict) anyway, so the first match still decides.
+// That keeps conditions small where a source lists errno/kill rules before
+// allow rules, the usual order.
 func firstMatch(list []ordered, warn func(policy.Pos, string, ...any)) []seccomp.Rule {
+	type earlier struct {
+		when   seccomp.Expr
+		action seccomp.Action
+	}
 	type state struct {
-		earlier []seccomp.Expr
+		earlier []earlier
 		closed  *policy.Pos // position of an unconditional rule
 	}
 	seen := map[string]*state{}
@@ -82,11 +91,17 @@ func firstMatch(list []ordered, warn func(policy.Pos, string, ...any)) []seccomp
 			warn(r.pos, "this rule for %s never applies: the rule at %s matches every call first", r.syscall, st.closed)
 			continue
 		}
+		var excl seccomp.Or
+		for _, e := range st.earlier {
+			if r.action.Stricter(e.action) {
+				excl = append(excl, e.when)
+			}
+		}
 		when := r.when
-		if len(st.earlier) > 0 {
-			var prior seccomp.Expr = seccomp.Or(append([]seccomp.Expr(nil), st.earlier...))
-			if len(st.earlier) == 1 {
-				prior = st.earlier[0]
+		if len(excl) > 0 {
+			var prior seccomp.Expr = excl
+			if len(excl) == 1 {
+				prior = excl[0]
 			}
 			if when == nil {
 				when = seccomp.Not{X: prior}
@@ -98,7 +113,7 @@ func firstMatch(list []ordered, warn func(policy.Pos, string, ...any)) []seccomp
 			p := r.pos
 			st.closed = &p
 		} else {
-			st.earlier = append(st.earlier, r.when)
+			st.earlier = append(st.earlier, earlier{r.when, r.action})
 		}
 		out = append(out, seccomp.Rule{Syscall: r.syscall, When: when, Action: r.action, Source: r.pos.String()})
 	}

@@ -14,10 +14,15 @@
 // ringfence's IR is order-free: every rule whose condition holds matches and
 // the strictest action wins. Kafel and minijail are first-match-wins. The
 // importers keep the source's meaning by giving rule i of a syscall the
-// condition "its own condition, and none of the earlier rules' conditions for
-// that syscall": at most one rule can then match any call, so the strictest
-// match is the first one. A rule after an unconditional rule of the same
-// syscall can never match; it is dropped with a warning.
+// condition "its own condition, and none of the conditions of the earlier
+// rules for that syscall whose action is less strict": whenever rule i
+// matches with the IR's semantics, either no earlier rule matches, or an
+// earlier one with an action at least as strict does, and then the
+// strictest match is the first match's action. (Excluding only the less
+// strict rules keeps conditions small in the usual order, denials before
+// allows; TestFirstMatchRandom checks the conversion against a first-match
+// evaluator.) A rule after an unconditional rule of the same syscall can
+// never match; it is dropped with a warning.
 //
 // # Kafel
 //
