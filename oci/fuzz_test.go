@@ -53,3 +53,32 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExport: random policies (drawn from the fuzzer's seeds) export
+// cleanly or fail with a message; what exports re-imports with the same
+// decisions on every admitted ABI.
+func FuzzExport(f *testing.F) {
+	f.Add(uint64(1), uint64(2), uint8(0))
+	f.Add(uint64(42), uint64(7), uint8(3))
+	vals := []uint64{0, 1, 2, 5, 0x7f, 0x80000000, 0xffffffff, 1 << 32, 0x1_0000_0005, 1 << 63, ^uint64(0), ^uint64(4)}
+	pool := valuePool(vals)
+	f.Fuzz(func(t *testing.T, s1, s2 uint64, shape uint8) {
+		g := &gen{rng: rand.New(rand.NewPCG(s1, s2)), vals: vals}
+		native := []syscalls.Arch{syscalls.ArchX86_64, syscalls.ArchAArch64, syscalls.ArchRISCV64}[shape%3]
+		p := g.policy(native, shape&4 != 0)
+		out, _, err := Export(p, ExportOptions{})
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty export error")
+			}
+			return
+		}
+		q, _, err := Import(out, ImportOptions{Arch: native})
+		if err != nil {
+			t.Fatalf("re-importing the export: %v\n%s", err, out)
+		}
+		if bad := disagreements(t, p, q, 500, pool, s1); bad != 0 {
+			t.Fatalf("%d disagreements\n%s\n%s", bad, rulesString(p), out)
+		}
+	})
+}

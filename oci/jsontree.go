@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -174,13 +175,25 @@ func (p *treeParser) value(depth int) (*node, error) {
 // lineCol converts a byte offset to a 1-based line and a 1-based column
 // counted in characters.
 func lineCol(data []byte, off int) (line, col int) {
-	if off > len(data) {
-		off = len(data)
+	return newLineIndex(data).lineCol(data, off)
+}
+
+// lineIndex holds the offset where each line starts, so that positioning
+// many values costs a binary search each.
+type lineIndex []int
+
+func newLineIndex(data []byte) lineIndex {
+	idx := lineIndex{0}
+	for i, b := range data {
+		if b == '\n' {
+			idx = append(idx, i+1)
+		}
 	}
-	if off < 0 {
-		off = 0
-	}
-	line = 1 + bytes.Count(data[:off], []byte{'\n'})
-	lineStart := bytes.LastIndexByte(data[:off], '\n') + 1
-	return line, 1 + utf8.RuneCount(data[lineStart:off])
+	return idx
+}
+
+func (idx lineIndex) lineCol(data []byte, off int) (line, col int) {
+	off = min(max(off, 0), len(data))
+	line = sort.Search(len(idx), func(i int) bool { return idx[i] > off }) // first line starting after off
+	return line, 1 + utf8.RuneCount(data[idx[line-1]:off])
 }

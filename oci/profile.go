@@ -119,6 +119,7 @@ func (es Errors) Unwrap() []error {
 // offset of every value by path and collecting errors and warnings.
 type reader struct {
 	data  []byte
+	lines lineIndex
 	file  string
 	pos   map[string]int // path -> byte offset of the value
 	errs  Errors
@@ -129,7 +130,10 @@ func (r *reader) at(_ string, off int) (line, col int) {
 	if off < 0 {
 		return 0, 0
 	}
-	return lineCol(r.data, off)
+	if r.lines == nil {
+		r.lines = newLineIndex(r.data)
+	}
+	return r.lines.lineCol(r.data, off)
 }
 
 // offset is the position of path, or of its nearest ancestor when the
