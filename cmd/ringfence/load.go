@@ -1,19 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ringfence/ringfence/imports"
 	"github.com/ringfence/ringfence/oci"
 	"github.com/ringfence/ringfence/policy"
 	"github.com/ringfence/ringfence/seccomp"
 )
 
-// loadPolicy reads a ringfence policy file, an OCI/Docker JSON profile, or
-// the name of a built-in policy, into the IR.
+// loadPolicy reads a policy into the IR: a ringfence policy file, an
+// OCI/Docker JSON profile, a Kafel (nsjail) or minijail policy, systemd
+// SystemCallFilter= lines (told apart by content), or a built-in name.
 func loadPolicy(cmd *cobra.Command, arg string) (*seccomp.Policy, error) {
 	data, err := os.ReadFile(arg)
 	if err != nil {
@@ -24,7 +25,8 @@ func loadPolicy(cmd *cobra.Command, arg string) (*seccomp.Policy, error) {
 		}
 		return nil, withCode(exitUsage, fmt.Errorf("policy %s: %w (built-in policies: %v)", arg, err, policy.BuiltinNames()))
 	}
-	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+	switch imports.Detect(arg, data) {
+	case imports.FormatOCI:
 		caps, _ := cmd.Flags().GetStringSlice("caps")
 		kernel, _ := cmd.Flags().GetString("kernel")
 		p, warnings, err := oci.Import(data, oci.ImportOptions{Caps: caps, KernelVersion: kernel, Filename: arg})
@@ -32,11 +34,29 @@ func loadPolicy(cmd *cobra.Command, arg string) (*seccomp.Policy, error) {
 			fmt.Fprintln(cmd.ErrOrStderr(), w)
 		}
 		if err != nil {
-			return nil, withCode(exitUsage, fmt.Errorf("%s: %w", arg, err))
+			return nil, withCode(exitUsage, err) // positioned: file:line:col already
 		}
 		return p, nil
+	case imports.FormatKafel:
+		return imported(cmd, arg, data, imports.Kafel)
+	case imports.FormatMinijail:
+		return imported(cmd, arg, data, imports.Minijail)
+	case imports.FormatSystemd:
+		return imported(cmd, arg, data, imports.Systemd)
 	}
 	p, err := policy.Load(arg, policy.LoadOptions{})
+	if err != nil {
+		return nil, withCode(exitUsage, err)
+	}
+	return p, nil
+}
+
+// imported reads a policy in another tool's format, printing its losses.
+func imported(cmd *cobra.Command, arg string, data []byte, importer func(string, []byte) (*seccomp.Policy, []imports.Warning, error)) (*seccomp.Policy, error) {
+	p, warnings, err := importer(arg, data)
+	for _, w := range warnings {
+		fmt.Fprintln(cmd.ErrOrStderr(), w)
+	}
 	if err != nil {
 		return nil, withCode(exitUsage, err)
 	}

@@ -115,3 +115,17 @@ func TestRunDryRun(t *testing.T) {
 		t.Errorf("dry run with a policy denying execve: exit %d\n%s", code, errs)
 	}
 }
+
+// TestImportOtherFormats: Kafel, minijail and systemd filters are read
+// wherever a policy is, told apart by content.
+func TestImportOtherFormats(t *testing.T) {
+	for _, f := range []string{"../../imports/testdata/shell.kafel", "../../imports/testdata/daemon.policy", "../../imports/testdata/webapp.service"} {
+		code, out, errs := runCLI(t, "import", f)
+		if code != 0 || !strings.Contains(out, "default ") || !strings.Contains(out, "allow ") {
+			t.Errorf("import %s: exit %d\n%s%s", f, code, out, errs)
+		}
+		if code, _, errs := runCLI(t, "compile", f, "-o", filepath.Join(t.TempDir(), "x.bpf")); code != 0 {
+			t.Errorf("compile %s: exit %d %s", f, code, errs)
+		}
+	}
+}

@@ -70,12 +70,17 @@ func newImportCmd() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "import FILE",
-		Short: "Turn an OCI/Docker profile into a readable ringfence policy",
-		Long: `Import reads an OCI/Docker JSON seccomp profile (evaluated for --caps and
---kernel, as Docker would for a container with those capabilities) and prints a
-ringfence policy that decides every syscall the same way.`,
+		Short: "Turn an OCI/Docker profile, Kafel, minijail or systemd filter into a ringfence policy",
+		Long: `Import reads a policy in another tool's format and prints a readable
+ringfence policy that decides every syscall the same way (or says, per loss,
+what it could not carry over): an OCI/Docker JSON seccomp profile (evaluated
+for --caps and --kernel, as Docker would for a container with those
+capabilities), a Kafel policy (nsjail), a minijail .policy file, or systemd
+SystemCallFilter= lines. The format is told from the content.`,
 		Example: `  ringfence import docker-default.json -o docker.policy
-  ringfence import --caps CAP_SYS_ADMIN docker-default.json`,
+  ringfence import --caps CAP_SYS_ADMIN docker-default.json
+  ringfence import nsjail.kafel
+  ringfence import myservice.service`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := loadPolicy(cmd, args[0])
