@@ -250,6 +250,8 @@ var attacks = []attack{
 		}
 		return nil
 	}},
+	{name: "exec_written", args: func(*env) []string { return []string{"/tmp"} }, rootless: true},
+	{name: "exec_memfd", args: none, rootless: true},
 	{name: "mknod", args: func(e *env) []string { return []string{"/tmp"} }},
 	{name: "cgroup_escape", args: none},
 
