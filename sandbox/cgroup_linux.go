@@ -24,6 +24,10 @@ func limitsRequested(l cgroup.Limits) bool {
 }
 
 func newSandboxCgroup(cfg *Config) (*sandboxCgroup, error) {
+	// A supervisor that was SIGKILLed could not remove its groups; its
+	// sandbox died with it (die-with-parent), so they are empty now and the
+	// next start removes them. Cleanup keeps groups whose supervisor lives.
+	_ = cgroup.Cleanup("run-")
 	if !limitsRequested(cfg.Limits) {
 		return nil, nil
 	}
