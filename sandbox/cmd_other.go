@@ -33,3 +33,6 @@ func Probe(cfg *Config) *Report {
 }
 
 func unixErrnoName(syscall.Errno) string { return "" }
+
+// SetInitExecutable is Linux only.
+func SetInitExecutable(path string) error { return errNotLinux }

@@ -226,7 +226,7 @@ func (c *Cmd) Start() error {
 		stdin, stdout, stderr = pty.slave, pty.slave, pty.slave
 	}
 	ec := &exec.Cmd{
-		Path:        "/proc/self/exe",
+		Path:        initPath(),
 		Args:        []string{initArgv0},
 		Env:         []string{initMarkerEnv + "=" + strconv.Itoa(sockFD), "GOGC=off", "GOMAXPROCS=1"},
 		Stdin:       stdin,

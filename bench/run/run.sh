@@ -29,6 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 go build -ldflags '-linkmode external -extldflags -static' -o "$tmp/runbench" ./bench/run/runbench
 go build -o "$tmp/mkfilter" ./bench/run/mkfilter
 go build -ldflags '-linkmode external -extldflags -static' -o "$tmp/ringfence" ./cmd/ringfence 2>/dev/null || true
+go build -ldflags '-linkmode external -extldflags -static' -o "$tmp/ringfence-init" ./cmd/ringfence-init 2>/dev/null || true
 "$tmp/mkfilter" "$tmp/default.bpf"
 # bwrap reads its filter from an fd: a /bin/sh wrapper opens it (that row
 # pays for one dash start, ~0.5 ms).

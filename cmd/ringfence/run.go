@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -292,6 +293,7 @@ func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, p *secc
 		return withCode(exitUsage, err)
 	}
 	defer closeLog()
+	useInitExecutable(cmd)
 	if err := c.Start(); err != nil {
 		return withCode(exitSetupFail, err)
 	}
@@ -323,6 +325,24 @@ func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, p *secc
 		return withCode(exitSetupFail, waitErr)
 	}
 	return nil
+}
+
+// useInitExecutable starts sandboxes through the small ringfence-init
+// executable when it stands beside this one (scripts/run installs both):
+// the init stage starts once per sandbox, and a small executable starts
+// faster than the whole CLI. Without it the CLI re-executes itself.
+func useInitExecutable(cmd *cobra.Command) {
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	p := filepath.Join(filepath.Dir(exe), "ringfence-init")
+	if _, err := os.Stat(p); err != nil {
+		return
+	}
+	if err := sandbox.SetInitExecutable(p); err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "ringfence: warning: not using %s: %v\n", p, err)
+	}
 }
 
 // eventSink prints events on stderr and, with --log, as JSON lines.
