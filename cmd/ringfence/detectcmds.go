@@ -192,16 +192,9 @@ apply): learn with trusted inputs.`,
 			if out == "" {
 				return withCode(exitUsage, errors.New("learn needs -o FILE"))
 			}
-			if err := f.applyConfigFile(cmd); err != nil {
-				return withCode(exitUsage, err)
-			}
-			cfg, err := f.sandboxConfig(cmd)
+			cfg, args, cleanup, err := f.prepare(cmd, args)
 			if err != nil {
-				return withCode(exitUsage, err)
-			}
-			cfg, args, cleanup, err := f.applyIsolation(cmd, cfg, args)
-			if err != nil {
-				return withCode(exitUsage, err)
+				return err
 			}
 			defer cleanup()
 			native := &seccomp.Policy{Default: seccomp.Errno(1)}

@@ -97,9 +97,6 @@ the policy line that would allow it. CMD's exit status is passed through
   ringfence run --dry-run --json -- true`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := f.applyConfigFile(cmd); err != nil {
-				return withCode(exitUsage, err)
-			}
 			return f.run(cmd, args)
 		},
 	}
@@ -231,14 +228,28 @@ func parseBytes(s string) (int64, error) {
 	return n * mult, nil
 }
 
-func (f *runFlags) run(cmd *cobra.Command, args []string) error {
+// prepare turns the flags (and --config) into the sandbox's Config, with
+// the --isolation profile applied; cleanup removes what the profile made.
+func (f *runFlags) prepare(cmd *cobra.Command, args []string) (sandbox.Config, []string, func(), error) {
+	nothing := func() {}
+	if err := f.applyConfigFile(cmd); err != nil {
+		return sandbox.Config{}, args, nothing, withCode(exitUsage, err)
+	}
 	cfg, err := f.sandboxConfig(cmd)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return cfg, args, nothing, withCode(exitUsage, err)
 	}
 	cfg, args, cleanup, err := f.applyIsolation(cmd, cfg, args)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return cfg, args, nothing, withCode(exitUsage, err)
+	}
+	return cfg, args, cleanup, nil
+}
+
+func (f *runFlags) run(cmd *cobra.Command, args []string) error {
+	cfg, args, cleanup, err := f.prepare(cmd, args)
+	if err != nil {
+		return err
 	}
 	defer cleanup()
 	var p *seccomp.Policy
