@@ -1,9 +1,8 @@
-package sandbox
+package sandbox_test
 
 import (
 	"bytes"
-	"io"
-	"log/slog"
+	"github.com/ringfence/ringfence/sandbox"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,14 +25,14 @@ func TestInitExecutable(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ringfence-init: %v\n%s", err, out)
 	}
-	if err := SetInitExecutable(bin); err != nil {
+	if err := sandbox.SetInitExecutable(bin); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { SetInitExecutable("") })
+	t.Cleanup(func() { sandbox.SetInitExecutable("") })
 	var out bytes.Buffer
-	c := Command("/bin/sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline")
+	c := sandbox.Command("/bin/sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline")
 	c.Config.SeccompOff = true
-	c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	c.Log = quietLog()
 	c.Stdout, c.Stderr = &out, &out
 	if err := c.Run(); err != nil {
 		t.Fatalf("sandbox through %s: %v\n%s", bin, err, out.String())
@@ -43,7 +42,7 @@ func TestInitExecutable(t *testing.T) {
 	}
 
 	os.Chmod(bin, 0o777)
-	if err := SetInitExecutable(bin); err == nil || !strings.Contains(err.Error(), "writable by group or others") {
+	if err := sandbox.SetInitExecutable(bin); err == nil || !strings.Contains(err.Error(), "writable by group or others") {
 		t.Errorf("a world-writable init executable was accepted: %v", err)
 	}
 }

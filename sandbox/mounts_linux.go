@@ -90,13 +90,27 @@ func plan(ic *initConfig) ([]mountOp, error) {
 	for _, d := range hiddenDirs {
 		ops = append(ops, mountOp{kind: "tmpfs", dest: d, mode: "0755", optional: true})
 	}
-	if bindCwd(ic.Cwd) {
-		ops = append(ops, mountOp{kind: "bindfd", dest: ic.Cwd, src: srcCwd, readOnly: true})
-	}
-	ops, err := userMounts(ic, ops)
+	user, err := userMounts(ic, nil)
 	if err != nil {
 		return nil, err
 	}
+	if bindCwd(ic.Cwd) {
+		// The cwd goes after the user mounts above it (a --tmpfs /tmp must
+		// not hide a cwd under /tmp) and before the others (a --bind ./out
+		// must not be hidden by the cwd).
+		var above, rest []mountOp
+		for _, op := range user {
+			if isStrictParent(op.dest, ic.Cwd) {
+				above = append(above, op)
+			} else {
+				rest = append(rest, op)
+			}
+		}
+		ops = append(ops, above...)
+		ops = append(ops, mountOp{kind: "bindfd", dest: ic.Cwd, src: srcCwd, readOnly: true})
+		user = rest
+	}
+	ops = append(ops, user...)
 	// The hidden directories and /dev become read-only once the mount
 	// points inside them exist.
 	ops = append(ops, mountOp{kind: "readonly", dest: "/dev"})
@@ -104,6 +118,15 @@ func plan(ic *initConfig) ([]mountOp, error) {
 		ops = append(ops, mountOp{kind: "readonly", dest: d, optional: true})
 	}
 	return ops, nil
+}
+
+// isStrictParent reports whether dir is a proper ancestor of path.
+func isStrictParent(dir, path string) bool {
+	dir, path = filepath.Clean(dir), filepath.Clean(path)
+	if dir == path {
+		return false
+	}
+	return dir == "/" || strings.HasPrefix(path, dir+"/")
 }
 
 // userMounts appends the operations for Config.Mounts.
