@@ -127,9 +127,20 @@ func (c *Cmd) Start() error {
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
 			return fmt.Errorf("sandbox: keep-fd %d is not open in this process", fd)
 		}
-		extra[fd-3] = os.NewFile(uintptr(fd), "keep-fd-"+strconv.Itoa(fd))
+		// A duplicate, closed after Start: an *os.File around the caller's
+		// own fd would close it when garbage collected.
+		dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			return fmt.Errorf("sandbox: keep-fd %d: dup: %w", fd, err)
+		}
+		extra[fd-3] = os.NewFile(uintptr(dup), "keep-fd-"+strconv.Itoa(fd))
 	}
 	var opened []*os.File
+	for _, f := range extra {
+		if f != nil {
+			opened = append(opened, f)
+		}
+	}
 	defer func() {
 		for _, f := range opened {
 			f.Close()
