@@ -3,7 +3,6 @@ package sandbox
 import (
 	"fmt"
 	"os"
-	"sync"
 
 	"github.com/ringfence/ringfence/cgroup"
 )
@@ -17,9 +16,6 @@ import (
 // The init joins the group before it reads its config, so every process
 // of the sandbox is inside; the init itself (a few MiB, a few threads)
 // counts against the limits too.
-// cleanupStale runs cgroup.Cleanup once per process.
-var cleanupStale sync.Once
-
 type sandboxCgroup struct {
 	g *cgroup.Group
 }
@@ -29,17 +25,15 @@ func limitsRequested(l cgroup.Limits) bool {
 }
 
 func newSandboxCgroup(cfg *Config) (*sandboxCgroup, error) {
-	cleanupStale.Do(func() {
-		// A supervisor that was SIGKILLed could not remove its groups; its
-		// sandbox died with it (die-with-parent), so they are empty now and
-		// the first start of the next supervisor removes them. Cleanup keeps
-		// groups whose supervisor lives. Only root made them.
-		if os.Geteuid() == 0 {
-			_ = cgroup.Cleanup("run-")
-		}
-	})
 	if !limitsRequested(cfg.Limits) {
 		return nil, nil
+	}
+	if os.Geteuid() == 0 {
+		// A supervisor that was SIGKILLed could not remove its groups; its
+		// sandbox died with it (die-with-parent), so they are empty now and
+		// the next start that makes groups removes them. Cleanup keeps
+		// groups whose supervisor lives. Only root made them.
+		_ = cgroup.Cleanup("run-")
 	}
 	g, err := cgroup.New(cgroup.UniqueName("run-"), cfg.Limits)
 	if err != nil {
