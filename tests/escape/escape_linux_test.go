@@ -251,7 +251,7 @@ var attacks = []attack{
 		return nil
 	}},
 	{name: "exec_written", args: func(*env) []string { return []string{"/tmp"} }, rootless: true},
-	{name: "exec_memfd", args: none, rootless: true},
+	{name: "exec_memfd", args: none, rootless: true, gap: memfdNoexecUnsettable},
 	{name: "mknod", args: func(e *env) []string { return []string{"/tmp"} }},
 	{name: "cgroup_escape", args: none},
 
