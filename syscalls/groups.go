@@ -24,7 +24,11 @@ type group struct {
 var groupData = sync.OnceValue(func() (g struct {
 	defs              map[string]*group
 	expanded, unknown map[string][]string
-}) { g.defs = mustParseGroups(groupsText); g.expanded, g.unknown = expandGroups(g.defs); return g })
+}) {
+	g.defs = mustParseGroups(groupsText)
+	g.expanded, g.unknown = expandGroups(g.defs)
+	return g
+})
 
 func expandGroups(defs map[string]*group) (known, unknown map[string][]string) {
 	known, unknown = map[string][]string{}, map[string][]string{}
