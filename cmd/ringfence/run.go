@@ -351,8 +351,36 @@ func useInitExecutable(cmd *cobra.Command) {
 	if _, err := os.Stat(p); err != nil {
 		return
 	}
+	if os.Geteuid() == 0 && !reachableByOthers(p) {
+		// As root, the init runs as an unprivileged host uid: it must be
+		// able to reach and execute the file (re-executing ourselves through
+		// /proc/self/exe needs no such access).
+		return
+	}
 	if err := sandbox.SetInitExecutable(p); err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "ringfence: warning: not using %s: %v\n", p, err)
+	}
+}
+
+// reachableByOthers reports whether any user may execute path: every
+// directory above it searchable by others, the file executable by others.
+func reachableByOthers(path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(abs)
+	if err != nil || fi.Mode().Perm()&0o001 == 0 {
+		return false
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		di, err := os.Stat(dir)
+		if err != nil || di.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if dir == "/" {
+			return true
+		}
 	}
 }
 
