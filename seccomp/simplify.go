@@ -347,7 +347,11 @@ type ruleSet struct {
 //     fallback and drops every less strict group after it (they can never
 //     decide);
 //  5. dropTrailingFallback removes groups at the end whose action equals the
-//     fallback: whether they match or not, the result is the same.
+//     fallback: whether they match or not, the result is the same;
+//  6. complementToFallback turns the second of two groups into the fallback
+//     when its condition is the first's negation (the policy language's
+//     `else`): the condition is then tested once, not twice. It runs last
+//     so that the fallback it replaces is one no group can reach.
 var setPasses = []struct {
 	name string
 	fn   func(ruleSet) ruleSet
@@ -357,6 +361,7 @@ var setPasses = []struct {
 	{"drop-never", dropNever},
 	{"unconditional-to-fallback", unconditionalToFallback},
 	{"drop-trailing-fallback", dropTrailingFallback},
+	{"complement-to-fallback", complementToFallback},
 }
 
 func optimizeSet(s ruleSet) ruleSet {
@@ -422,6 +427,19 @@ func dropTrailingFallback(s ruleSet) ruleSet {
 		g = g[:len(g)-1]
 	}
 	return ruleSet{groups: g, fallback: s.fallback}
+}
+
+func complementToFallback(s ruleSet) ruleSet {
+	if len(s.groups) != 2 {
+		return s
+	}
+	first, second := s.groups[0], s.groups[1]
+	if exprKey(optimizeExpr(Not{X: first.when})) != exprKey(second.when) &&
+		exprKey(first.when) != exprKey(optimizeExpr(Not{X: second.when})) {
+		return s
+	}
+	// Whenever the first group does not match, the second does.
+	return ruleSet{groups: []group{first}, fallback: second.action}
 }
 
 // highZero is "the high word of argument arg is 0".
