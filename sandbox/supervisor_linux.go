@@ -246,9 +246,13 @@ func (c *Cmd) Start() error {
 		ExtraFiles:  extra,
 		SysProcAttr: attr,
 	}
-	if cg == nil {
-		// No cgroup to join first: the config waits in the socket buffer,
-		// and the init reads it the moment it starts (no round trip).
+	// As root, vm.memfd_noexec is set in the sandbox's pid namespace before
+	// the init may go on (setMemfdNoexec), so the config waits for that.
+	memfdNoexec := memfdNoexecSettable()
+	configAfterStart := cg != nil || memfdNoexec
+	if !configAfterStart {
+		// Nothing to do first: the config waits in the socket buffer, and
+		// the init reads it the moment it starts (no round trip).
 		if err := sendConfig(sock, ic); err != nil {
 			sock.Close()
 			return err
@@ -290,6 +294,13 @@ func (c *Cmd) Start() error {
 		if err := cg.add(ec.Process.Pid); err != nil {
 			return fail(err)
 		}
+	}
+	if memfdNoexec {
+		if err := setMemfdNoexec(ec.Process.Pid); err != nil {
+			return fail(fmt.Errorf("sandbox: no execution from memfds: %w", err))
+		}
+	}
+	if configAfterStart {
 		if err := sendConfig(sock, ic); err != nil {
 			return fail(err)
 		}
