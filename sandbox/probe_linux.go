@@ -77,6 +77,16 @@ func Probe(cfg *Config) *Report {
 	}
 	r.Layers = append(r.Layers, fs)
 
+	// Execution from memfds (which Landlock does not see).
+	mf := Layer{Name: "memfd-exec", Requested: "no program runs from a memfd", OK: true}
+	if memfdNoexecSettable() {
+		mf.Enforced = "vm.memfd_noexec = 2 in the sandbox's pid namespace"
+	} else {
+		mf.Enforced = "not enforced"
+		mf.Detail = "only global root may set vm.memfd_noexec (Linux 6.3+); a rootless sandbox cannot (see SECURITY.md)"
+	}
+	r.Layers = append(r.Layers, mf)
+
 	// Landlock.
 	abi := landlockABI()
 	ll := Layer{Name: "landlock", Requested: cfg.Landlock.String(), OK: true}
