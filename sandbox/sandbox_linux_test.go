@@ -775,7 +775,7 @@ func TestSandboxTTY(t *testing.T) {
 func TestSandboxRootFS(t *testing.T) {
 	bb, err := os.ReadFile("/bin/busybox")
 	if err != nil {
-		t.Skip("needs a static /bin/busybox (Debian busybox-static)")
+		t.Fatal("needs a static /bin/busybox: apt-get install busybox-static (scripts/setup does)")
 	}
 	root := t.TempDir()
 	os.Chmod(root, 0o755)

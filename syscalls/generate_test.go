@@ -15,7 +15,7 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 		t.Skip("-short: regenerating takes ~15s")
 	}
 	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc (the generator's evaluator) is not installed")
+		t.Fatal("gcc (the generator's evaluator) is not installed: apt-get install gcc (scripts/setup does)")
 	}
 	bin := filepath.Join(t.TempDir(), "gen")
 	if out, err := exec.Command("go", "build", "-o", bin, "./gen").CombinedOutput(); err != nil {

@@ -19,7 +19,7 @@ import (
 // prints the results.
 func TestI386NumbersMatchKernel(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed (needed to build the 32-bit probe)")
+		t.Fatal("gcc not installed (needed to build the 32-bit probe): apt-get install gcc (scripts/setup does)")
 	}
 	n := func(name string) int {
 		nr, ok := Number(ArchI386, name)

@@ -89,7 +89,7 @@ func sharedBin(t testing.TB) string {
 		return binDir
 	}
 	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not installed (apt-get install gcc libc6-dev): the attacks are C programs")
+		t.Fatal("gcc not installed (apt-get install gcc libc6-dev; scripts/setup does): the attacks are C programs")
 	}
 	dir, err := os.MkdirTemp("/var/tmp", "ringfence-escape-bin-")
 	if err != nil {
