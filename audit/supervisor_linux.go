@@ -51,8 +51,16 @@ type Supervisor struct {
 	Mode   Mode
 	Report func(Event) // called for each reported event (not concurrently)
 
-	mu   sync.Mutex
-	seen map[string]bool
+	mu    sync.Mutex
+	seen  map[string]bool
+	kills int
+}
+
+// Kills is how many processes the supervisor killed for the policy.
+func (s *Supervisor) Kills() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kills
 }
 
 // Serve answers notifications on the listener fd until every process using
@@ -142,6 +150,9 @@ func (s *Supervisor) enforce(n *seccompNotif, d seccomp.Decision, resp *seccompN
 		if tgid := threadGroup(int(n.PID)); tgid > 0 {
 			_ = unix.Kill(tgid, unix.SIGKILL)
 		}
+		s.mu.Lock()
+		s.kills++
+		s.mu.Unlock()
 		resp.Error = -int32(unix.EPERM)
 		ev.Outcome = "killed"
 	case seccomp.ActTrap:

@@ -129,3 +129,15 @@ func TestImportOtherFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestRunReportsSeccompKill: a kill rule ends the program; the report names
+// the call and the rule, and the last line says the policy killed it.
+func TestRunReportsSeccompKill(t *testing.T) {
+	pol := filepath.Join(t.TempDir(), "kill.policy")
+	os.WriteFile(pol, []byte("default allow\nkill-process mkdirat, mkdir\n"), 0o644)
+	code, _, errs := runCLI(t, "run", "--policy", pol, "--", "/bin/mkdir", "/tmp/x")
+	if code != 128+9 || !strings.Contains(errs, "ringfence: killed mkdir") || !strings.Contains(errs, "kill-process by rule "+pol+":2:") ||
+		!strings.Contains(errs, "ringfence: killed by the seccomp policy") {
+		t.Errorf("exit %d, stderr:\n%s", code, errs)
+	}
+}

@@ -310,8 +310,8 @@ func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, p *secc
 	}
 	served := make(chan error, 1)
 	stop := make(chan struct{})
+	sv := &audit.Supervisor{Policy: p, Mode: mode, Report: report}
 	if c.NotifyFD != nil {
-		sv := &audit.Supervisor{Policy: p, Mode: mode, Report: report}
 		go func() { served <- sv.Serve(int(c.NotifyFD.Fd()), stop) }()
 	} else {
 		served <- nil
@@ -327,8 +327,13 @@ func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, p *secc
 	}
 	var ee *sandbox.ExitError
 	if errors.As(waitErr, &ee) {
-		if ee.Reason != sandbox.ReasonNone {
+		switch {
+		case ee.Reason != sandbox.ReasonNone:
 			fmt.Fprintf(cmd.ErrOrStderr(), "ringfence: %v\n", ee)
+		case ee.Signal == syscall.SIGKILL && sv.Kills() > 0:
+			// The supervisor ends a process whose call the policy kills
+			// (SIGKILL, after reporting the call above).
+			fmt.Fprintln(cmd.ErrOrStderr(), "ringfence: killed by the seccomp policy (the call is reported above)")
 		}
 		return withCode(ee.Code, errors.New(""))
 	}
