@@ -77,26 +77,14 @@ func positioned(t testing.TB, err error) *policy.Error {
 // condition names, its neighbours, 0 and all-ones, in both halves.
 func interesting(p *seccomp.Policy) []uint64 {
 	set := map[uint64]bool{0: true, ^uint64(0): true, 0xffffffff: true, 1 << 32: true}
-	var walk func(e seccomp.Expr)
-	walk = func(e seccomp.Expr) {
-		switch x := e.(type) {
-		case seccomp.Cmp:
+	walk := func(e seccomp.Expr) {
+		seccomp.EachCmp(e, func(x seccomp.Cmp) {
 			for _, v := range []uint64{x.Value, x.Mask, x.Value &^ x.Mask} {
 				for _, d := range []uint64{v, v + 1, v - 1, v | 0xffffffff00000000, uint64(uint32(v)), ^v} {
 					set[d] = true
 				}
 			}
-		case seccomp.And:
-			for _, y := range x {
-				walk(y)
-			}
-		case seccomp.Or:
-			for _, y := range x {
-				walk(y)
-			}
-		case seccomp.Not:
-			walk(x.X)
-		}
+		})
 	}
 	for _, r := range p.Rules {
 		if r.When != nil {

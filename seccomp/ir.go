@@ -362,3 +362,22 @@ func (r *Rule) admits(a syscalls.Arch) bool {
 	}
 	return false
 }
+
+// EachCmp calls fn for every comparison in x, depth first (nil and True
+// have none). Analyses that need the values a condition names use it.
+func EachCmp(x Expr, fn func(Cmp)) {
+	switch e := x.(type) {
+	case Cmp:
+		fn(e)
+	case And:
+		for _, m := range e {
+			EachCmp(m, fn)
+		}
+	case Or:
+		for _, m := range e {
+			EachCmp(m, fn)
+		}
+	case Not:
+		EachCmp(e.X, fn)
+	}
+}

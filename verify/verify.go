@@ -186,7 +186,7 @@ type argValues struct {
 
 func (av *argValues) add(e seccomp.Expr) {
 	var rule [6]uint64
-	walk(e, func(c seccomp.Cmp) {
+	seccomp.EachCmp(e, func(c seccomp.Cmp) {
 		for _, v := range neighbours(c) {
 			if av.perArg[c.Arg] == nil {
 				av.perArg[c.Arg] = map[uint64]bool{}
@@ -225,21 +225,4 @@ func neighbours(c seccomp.Cmp) []uint64 {
 		out = append(out, c.Mask, c.Mask|v, v&^c.Mask, ^c.Mask)
 	}
 	return out
-}
-
-func walk(e seccomp.Expr, f func(seccomp.Cmp)) {
-	switch x := e.(type) {
-	case seccomp.Cmp:
-		f(x)
-	case seccomp.And:
-		for _, m := range x {
-			walk(m, f)
-		}
-	case seccomp.Or:
-		for _, m := range x {
-			walk(m, f)
-		}
-	case seccomp.Not:
-		walk(x.X, f)
-	}
 }

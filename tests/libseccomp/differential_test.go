@@ -210,26 +210,14 @@ func libseccompNames(t *testing.T, a syscalls.Arch, max int) map[int]string {
 // argValues collects the constants p's conditions name, per syscall.
 func argValues(p *seccomp.Policy) map[string][]uint64 {
 	sets := map[string]map[uint64]bool{}
-	var walk func(set map[uint64]bool, e seccomp.Expr)
-	walk = func(set map[uint64]bool, e seccomp.Expr) {
-		switch x := e.(type) {
-		case seccomp.Cmp:
+	walk := func(set map[uint64]bool, e seccomp.Expr) {
+		seccomp.EachCmp(e, func(x seccomp.Cmp) {
 			for _, v := range []uint64{x.Value, x.Mask, x.Value | ^x.Mask} {
 				for _, w := range []uint64{v, v + 1, v - 1, uint64(uint32(v)), v | 0xffffffff00000000, v &^ 0xffffffff, v ^ 1<<32} {
 					set[w] = true
 				}
 			}
-		case seccomp.And:
-			for _, y := range x {
-				walk(set, y)
-			}
-		case seccomp.Or:
-			for _, y := range x {
-				walk(set, y)
-			}
-		case seccomp.Not:
-			walk(set, x.X)
-		}
+		})
 	}
 	for _, r := range p.Rules {
 		if r.When == nil {
