@@ -78,13 +78,6 @@ func sortedKeys[K ~string, V any](m map[K]V) []string {
 	return out
 }
 
-func suggest(word string, candidates []string) string {
-	if s, ok := syscalls.Nearest(word, candidates); ok {
-		return fmt.Sprintf(" (did you mean %q?)", s)
-	}
-	return ""
-}
-
 // Parse reads a profile without evaluating it. Errors are Errors (each an
 // *Error with line:col and JSON path).
 func Parse(data []byte, filename string) (*Profile, []Warning, error) {
@@ -195,7 +188,7 @@ func (im *importer) run(prof *Profile) *seccomp.Policy {
 		case specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow, specs.LinuxSeccompFlagWaitKillableRecv, "SECCOMP_FILTER_FLAG_TSYNC":
 			im.warnf(p, "flag %s is not part of a ringfence policy: the program is installed with ringfence's own flags (TSYNC)", f)
 		default:
-			im.errorf(p, "unknown seccomp flag %q%s", f, suggest(string(f), []string{
+			im.errorf(p, "unknown seccomp flag %q%s", f, syscalls.DidYouMean(string(f), []string{
 				string(specs.LinuxSeccompFlagLog), string(specs.LinuxSeccompFlagSpecAllow),
 				string(specs.LinuxSeccompFlagWaitKillableRecv), "SECCOMP_FILTER_FLAG_TSYNC"}))
 		}
@@ -238,7 +231,7 @@ func (im *importer) arches(prof *Profile) {
 			known = known || k == name
 		}
 		if !known {
-			im.errorf(path, "unknown architecture %q%s", name, suggest(name, knownSCMPArches))
+			im.errorf(path, "unknown architecture %q%s", name, syscalls.DidYouMean(name, knownSCMPArches))
 			return
 		}
 		a, err := syscalls.ParseArch(name)
@@ -282,7 +275,7 @@ func (im *importer) defaultAction(prof *Profile) seccomp.Action {
 	if prof.DefaultErrno != "" {
 		v, ok := syscalls.ErrnoValue(prof.DefaultErrno)
 		if !ok {
-			im.errorf("defaultErrno", "unknown errno %q%s", prof.DefaultErrno, suggest(prof.DefaultErrno, syscalls.ErrnoNames()))
+			im.errorf("defaultErrno", "unknown errno %q%s", prof.DefaultErrno, syscalls.DidYouMean(prof.DefaultErrno, syscalls.ErrnoNames()))
 		} else if ret != nil && *ret != uint(v) {
 			im.errorf("defaultErrno", "defaultErrno %s (%d) contradicts defaultErrnoRet %d", prof.DefaultErrno, v, *ret)
 		} else {
@@ -302,7 +295,7 @@ func (im *importer) defaultAction(prof *Profile) seccomp.Action {
 func (im *importer) action(name specs.LinuxSeccompAction, ret *uint, path, retPath string) (seccomp.Action, bool) {
 	kind, ok := scmpActions[name]
 	if !ok {
-		hint := suggest(string(name), sortedKeys(scmpActions))
+		hint := syscalls.DidYouMean(string(name), sortedKeys(scmpActions))
 		if hint == "" {
 			hint = " (known: " + strings.Join(sortedKeys(scmpActions), ", ") + ")"
 		}
@@ -436,7 +429,7 @@ func (im *importer) rule(s *Syscall, path string, order int) {
 			if a.Op == "" {
 				im.errorf(ap, "missing \"op\" (one of %s)", strings.Join(sortedKeys(opFromOCI), ", "))
 			} else {
-				hint := suggest(string(a.Op), sortedKeys(opFromOCI))
+				hint := syscalls.DidYouMean(string(a.Op), sortedKeys(opFromOCI))
 				if hint == "" {
 					hint = " (known: " + strings.Join(sortedKeys(opFromOCI), ", ") + ")"
 				}
@@ -498,7 +491,7 @@ func (im *importer) rule(s *Syscall, path string, order int) {
 		}
 		if len(canon) == 0 {
 			if !syscalls.Known(n) {
-				im.warnf(np, "unknown syscall %q skipped (runc and libseccomp skip names they do not know)%s", n, suggest(n, syscalls.AllNames()))
+				im.warnf(np, "unknown syscall %q skipped (runc and libseccomp skip names they do not know)%s", n, syscalls.DidYouMean(n, syscalls.AllNames()))
 			} else {
 				missing = append(missing, n)
 			}

@@ -139,20 +139,8 @@ func (s *errorSink) errorf(pos Pos, format string, args ...any) *Error {
 
 func (s *errorSink) full() bool { return len(s.list) >= 4*MaxErrors }
 
-// suggest returns the candidate nearest to name, or "" when none is close
-// enough to be a plausible typo: a case-insensitive exact match first, then
-// syscalls.Nearest (edit distance), shared by every ringfence front end.
+// suggest returns the candidate name most plausibly misspells, or "".
 func suggest(name string, candidates []string) string {
-	if len(name) > 64 {
-		return "" // no name is that long; not a typo
-	}
-	for _, c := range candidates {
-		if c != name && strings.EqualFold(c, name) {
-			return c
-		}
-	}
-	if s, ok := syscalls.Nearest(name, candidates); ok && s != name {
-		return s
-	}
-	return ""
+	s, _ := syscalls.Nearest(name, candidates)
+	return s
 }

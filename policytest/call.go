@@ -105,7 +105,7 @@ func (c *Call) setSyscall(head string) error {
 	}
 	nr, ok := syscalls.Number(c.ABI, head)
 	if !ok {
-		return fmt.Errorf("no syscall %q on %s%s", head, c.ABI, suggest(head, syscalls.Names(c.ABI)))
+		return fmt.Errorf("no syscall %q on %s%s", head, c.ABI, syscalls.DidYouMean(head, syscalls.Names(c.ABI)))
 	}
 	c.Name, c.Nr = head, nr
 	return nil
@@ -142,12 +142,5 @@ func parseAtom(s string) (uint64, error) {
 	if e, ok := syscalls.ErrnoValue(s); ok {
 		return uint64(e), nil
 	}
-	return 0, fmt.Errorf("unknown constant %q%s", s, suggest(s, syscalls.ConstantNames()))
-}
-
-func suggest(word string, candidates []string) string {
-	if n, ok := syscalls.Nearest(word, candidates); ok {
-		return fmt.Sprintf(" (did you mean %q?)", n)
-	}
-	return ""
+	return 0, fmt.Errorf("unknown constant %q%s", s, syscalls.DidYouMean(s, syscalls.ConstantNames()))
 }

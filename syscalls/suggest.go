@@ -1,11 +1,28 @@
 package syscalls
 
-// Nearest returns the candidate closest to word by edit distance (insert,
-// delete, substitute, swap of neighbours), if it is close enough to be a
-// plausible misspelling: at most a third of the word's length, and at least 1.
+import (
+	"fmt"
+	"strings"
+)
+
+// Nearest returns the candidate that word most plausibly misspells: one
+// that differs only in case, else the closest by edit distance (insert,
+// delete, substitute, swap of neighbours) within a third of the word's
+// length, and at least 1. Every front end's "did you mean" comes from here.
 func Nearest(word string, candidates []string) (string, bool) {
+	if len(word) > 64 {
+		return "", false // no name is that long: not a typo
+	}
+	for _, c := range candidates {
+		if c != word && strings.EqualFold(c, word) {
+			return c, true
+		}
+	}
 	best, bestDist := "", len(word)/3+1
 	for _, c := range candidates {
+		if c == word {
+			continue
+		}
 		if d := editDistance(word, c); d < bestDist || (d == bestDist && best != "" && c < best) {
 			best, bestDist = c, d
 		}
@@ -36,4 +53,13 @@ func editDistance(a, b string) int {
 		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+// DidYouMean is Nearest as a message suffix: ` (did you mean "openat"?)`,
+// or "" when nothing is close.
+func DidYouMean(word string, candidates []string) string {
+	if s, ok := Nearest(word, candidates); ok {
+		return fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return ""
 }

@@ -14,10 +14,22 @@ func TestNearest(t *testing.T) {
 		{"AF_INTE", "AF_INET", true},
 		{"rea", "read", true},
 		{"zzzzzz", "", false},
+		{"OPENAT", "openat", true}, // case first, before any edit distance
+		{"openat", "open", true},   // never the word itself
+
 	} {
 		got, ok := Nearest(tc.word, cands)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("Nearest(%q) = %q, %v; want %q, %v", tc.word, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+func TestDidYouMean(t *testing.T) {
+	if got := DidYouMean("opnat", []string{"openat"}); got != ` (did you mean "openat"?)` {
+		t.Errorf("DidYouMean = %q", got)
+	}
+	if got := DidYouMean("zzzz", []string{"openat"}); got != "" {
+		t.Errorf("DidYouMean of nothing close = %q", got)
 	}
 }
