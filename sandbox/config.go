@@ -43,13 +43,7 @@ func (k MountKind) MarshalText() ([]byte, error) {
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (k *MountKind) UnmarshalText(b []byte) error {
-	for v, n := range mountKindNames {
-		if n == string(b) {
-			*k = v
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown mount kind %q (known: ro-bind, bind, tmpfs)", b)
+	return parseName(mountKindNames, k, b, "mount kind", "ro-bind, bind, tmpfs")
 }
 
 // Mount is one extra mount on top of the default filesystem view.
@@ -129,13 +123,18 @@ func (m LandlockMode) MarshalText() ([]byte, error) { return []byte(m.String()),
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (m *LandlockMode) UnmarshalText(b []byte) error {
-	for v, n := range landlockModeNames {
+	return parseName(landlockModeNames, m, b, "landlock mode", "best-effort, required, off")
+}
+
+// parseName sets *dst to the value whose name is b.
+func parseName[T comparable](names map[T]string, dst *T, b []byte, what, known string) error {
+	for v, n := range names {
 		if n == string(b) {
-			*m = v
+			*dst = v
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown landlock mode %q (known: best-effort, required, off)", b)
+	return fmt.Errorf("unknown %s %q (known: %s)", what, b, known)
 }
 
 // Rlimits are the resource limits set with setrlimit on CMD. Zero is unset.
