@@ -42,10 +42,11 @@ func readString(pid int, addr uint64) (string, bool) {
 	}
 	defer unix.Close(f)
 	buf := make([]byte, maxPath)
-	n, err := unix.Pread(f, buf, int64(addr))
+	n, _ := unix.Pread(f, buf, int64(addr))
 	if n <= 0 {
 		// A read across the end of a mapping fails whole: retry up to the page end.
 		pageRest := 4096 - int(addr%4096)
+		var err error
 		n, err = unix.Pread(f, buf[:pageRest], int64(addr))
 		if n <= 0 || err != nil {
 			return "", false

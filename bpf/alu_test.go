@@ -170,7 +170,7 @@ func TestLoadWords(t *testing.T) {
 		}
 	}
 	for _, op := range []uint16{OpLdLenW, OpLdxLenW} {
-		got, _ := Run([]Instruction{Stmt(op, 0), Stmt(OpTxa, 0)}, SeccompData{})
+		var got uint32
 		if op == OpLdLenW {
 			got, _ = Run([]Instruction{Stmt(op, 0), Stmt(OpRetA, 0)}, SeccompData{})
 		} else {

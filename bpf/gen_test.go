@@ -72,7 +72,6 @@ func (g *progGen) loadOffset(withIP bool) uint32 {
 type block struct {
 	ins    []Instruction
 	jumpAt int // index in ins of a jump, -1 if none
-	jt, jf int // target blocks
 }
 
 // safeProgram returns a random program the kernel accepts whose every

@@ -625,7 +625,7 @@ func (ac *argConstraint) reduce(d domain) bool {
 	}
 	ac.notCubes = kept
 	// A single point decides everything else.
-	if ac.set != nil && len(ac.set) == 1 && ac.set[0].lo == ac.set[0].hi {
+	if len(ac.set) == 1 && ac.set[0].lo == ac.set[0].hi {
 		p := ac.set[0].lo
 		if ac.low != nil && !ac.low.contains(p&0xffffffff) {
 			return false

@@ -56,8 +56,7 @@ func (p *parser) nest() func() {
 // the next line. It never leaves the parser.
 type bailout struct{}
 
-func (p *parser) tok() token  { return p.toks[p.i] }
-func (p *parser) peek() token { return p.toks[min(p.i+1, len(p.toks)-1)] }
+func (p *parser) tok() token { return p.toks[p.i] }
 func (p *parser) next() token {
 	t := p.toks[p.i]
 	if p.i < len(p.toks)-1 {

@@ -62,19 +62,6 @@ func (h *host) victims() []int {
 	return append([]int(nil), h.victimPids...)
 }
 
-// attackSources lists the C programs (without .c) in attacks/.
-func attackSources(t testing.TB) []string {
-	files, err := filepath.Glob("attacks/*.c")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no attack sources in attacks/: %v", err)
-	}
-	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(filepath.Base(f), ".c"))
-	}
-	return names
-}
-
 // The attacks are compiled once per test process, into binDir (removed by
 // TestMain).
 var (
@@ -96,7 +83,7 @@ func sharedBin(t testing.TB) string {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if err := os.Chmod(dir, 0o755); err == nil {
+	if err = os.Chmod(dir, 0o755); err == nil {
 		err = compileAttacks(dir)
 	}
 	t.Logf("compiled the attacks in %v", time.Since(start))
