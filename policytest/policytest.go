@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/ringfence/ringfence/bpf"
@@ -99,7 +100,7 @@ func Run(p *seccomp.Policy, prog []bpf.Instruction, cases []Case) ([]Result, err
 }
 
 // Report writes a diff for every failing case and returns the failure count.
-func Report(w *bytes.Buffer, results []Result) int {
+func Report(w io.Writer, results []Result) int {
 	failed := 0
 	for _, r := range results {
 		if r.Pass() {

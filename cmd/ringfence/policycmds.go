@@ -156,9 +156,7 @@ failures are printed as a diff and the exit code is 1.`,
 			if err != nil {
 				return err
 			}
-			var buf bytes.Buffer
-			failed := policytest.Report(&buf, results)
-			fmt.Fprint(cmd.OutOrStdout(), buf.String())
+			failed := policytest.Report(cmd.OutOrStdout(), results)
 			if failed > 0 {
 				return withCode(exitFailed, fmt.Errorf(""))
 			}
