@@ -15,7 +15,7 @@ import (
 //go:embed args.txt
 var argsText string
 
-// argTable parses args.txt on first use (see loadTables).
+// argTable parses args.txt on first use (see abiTables).
 var argTable = sync.OnceValue(func() map[string][]ArgSpec { return mustParseArgs(argsText) })
 
 // argKinds maps the kind words of args.txt.
@@ -145,11 +145,11 @@ func ArgSyscalls() []string {
 // prefixes (the form ArgSpec.Consts uses), sorted.
 func ConstantsWithPrefix(prefixes ...string) []string {
 	var out []string
+	names := constants().names
 	for _, p := range prefixes {
-		loadConstants()
-		i := sort.SearchStrings(constantNames, p)
-		for ; i < len(constantNames) && strings.HasPrefix(constantNames[i], p); i++ {
-			out = append(out, constantNames[i])
+		i := sort.SearchStrings(names, p)
+		for ; i < len(names) && strings.HasPrefix(names[i], p); i++ {
+			out = append(out, names[i])
 		}
 	}
 	sort.Strings(out)

@@ -10,26 +10,30 @@ type constant struct {
 	value uint64
 }
 
-var (
-	constantByName = make(map[string]uint64, len(constantTable))
-	constantByArch = map[Arch]map[string]uint64{}
-	constantNames  []string
-)
+// constantIndex is the lookup side of the generated tables.
+type constantIndex struct {
+	byName map[string]uint64          // x86_64 values
+	byArch map[Arch]map[string]uint64 // other ABIs: the values that differ
+	names  []string                   // x86_64 names, sorted
+}
 
-// loadConstants builds the indexes on first use (see loadTables).
-var loadConstants = sync.OnceFunc(func() {
+// constants builds the indexes on first use (see abiTables): nearly 2,000
+// map entries a CLI start that never resolves a constant should not pay for.
+var constants = sync.OnceValue(func() *constantIndex {
+	x := &constantIndex{byName: make(map[string]uint64, len(constantTable)), byArch: map[Arch]map[string]uint64{}}
 	for _, c := range constantTable {
-		constantByName[c.name] = c.value
-		constantNames = append(constantNames, c.name)
+		x.byName[c.name] = c.value
+		x.names = append(x.names, c.name)
 	}
-	sort.Strings(constantNames)
+	sort.Strings(x.names)
 	for a, diffs := range constantDiffs {
 		m := make(map[string]uint64, len(diffs))
 		for _, c := range diffs {
 			m[c.name] = c.value
 		}
-		constantByArch[a] = m
+		x.byArch[a] = m
 	}
+	return x
 })
 
 var constantAbsentSet = sync.OnceValue(func() map[Arch]map[string]bool {
@@ -48,8 +52,7 @@ var constantAbsentSet = sync.OnceValue(func() map[Arch]map[string]bool {
 // 64 bits: AT_FDCWD (-100) is 0xffffffffffffff9c, whose low 32 bits,
 // 0xffffff9c, are what a policy compares for an int argument.
 func Constant(name string) (uint64, bool) {
-	loadConstants()
-	v, ok := constantByName[name]
+	v, ok := constants().byName[name]
 	return v, ok
 }
 
@@ -66,8 +69,7 @@ func ConstantFor(a Arch, name string) (uint64, bool) {
 	if _, known := archNames[a]; !known {
 		return 0, false
 	}
-	loadConstants()
-	if v, ok := constantByArch[a][name]; ok {
+	if v, ok := constants().byArch[a][name]; ok {
 		return v, true
 	}
 	if constantAbsentSet()[a][name] {
@@ -78,6 +80,5 @@ func ConstantFor(a Arch, name string) (uint64, bool) {
 
 // ConstantNames returns the names of every x86_64 constant, sorted.
 func ConstantNames() []string {
-	loadConstants()
-	return append([]string(nil), constantNames...)
+	return append([]string(nil), constants().names...)
 }

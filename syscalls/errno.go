@@ -17,7 +17,7 @@ var (
 	errnoNames   []string
 )
 
-// loadErrno builds the indexes on first use (see loadTables).
+// loadErrno builds the indexes on first use (see abiTables).
 var loadErrno = sync.OnceFunc(func() {
 	for _, e := range errnoTable {
 		errnoByName[e.name] = e.value

@@ -18,7 +18,7 @@ type group struct {
 	members []string // as written: names and @groups
 }
 
-// groupData parses groups.txt and expands it on first use (see loadTables):
+// groupData parses groups.txt and expands it on first use (see abiTables):
 // defs as written; expanded, each group's members that some table knows;
 // unknown, the names no table knows (other arches, removed calls).
 var groupData = sync.OnceValue(func() (g struct {

@@ -13,42 +13,56 @@ type abiTable struct {
 	names  []string       // every name Number accepts, sorted
 }
 
-// The indexes are built on first use, not at program start: every process
-// of the CLI (each sandbox's init stage too, being the same binary) would
-// otherwise pay for them.
-var loadTables = sync.OnceValues(buildTables)
+// The indexes are built on first use, one ABI at a time, not at program
+// start: every process of the CLI would otherwise pay for them, and a policy
+// for the native ABI alone needs one table, not six.
+var abiTables = func() map[Arch]func() *abiTable {
+	m := make(map[Arch]func() *abiTable, len(Arches))
+	for _, a := range Arches {
+		m[a] = sync.OnceValue(func() *abiTable { return buildTable(a) })
+	}
+	return m
+}()
 
-func abiTableOf(a Arch) *abiTable {
-	t, _ := loadTables()
-	return t[a]
-}
-
-func buildTables() (map[Arch]*abiTable, []string) {
-	abiTables := map[Arch]*abiTable{}
-	var allNames []string
+// allNames is the union of every ABI's names, sorted.
+var allNames = sync.OnceValue(func() []string {
 	union := map[string]bool{}
 	for _, a := range Arches {
-		calls := generatedTables[a]
-		t := &abiTable{calls: calls, byName: make(map[string]int, len(calls)), byNr: make(map[int]string, len(calls))}
-		for _, s := range calls {
-			t.byName[s.Name] = s.Nr
-			t.byNr[s.Nr] = s.Name
-		}
-		for _, s := range generatedAliases[a] {
-			t.byName[s.Name] = s.Nr
-		}
-		for n := range t.byName {
-			t.names = append(t.names, n)
+		for _, n := range abiTableOf(a).names {
 			union[n] = true
 		}
-		sort.Strings(t.names)
-		abiTables[a] = t
 	}
+	out := make([]string, 0, len(union))
 	for n := range union {
-		allNames = append(allNames, n)
+		out = append(out, n)
 	}
-	sort.Strings(allNames)
-	return abiTables, allNames
+	sort.Strings(out)
+	return out
+})
+
+func abiTableOf(a Arch) *abiTable {
+	if table, ok := abiTables[a]; ok {
+		return table()
+	}
+	return nil
+}
+
+func buildTable(a Arch) *abiTable {
+	calls := generatedTables[a]
+	t := &abiTable{calls: calls, byName: make(map[string]int, len(calls)), byNr: make(map[int]string, len(calls))}
+	for _, s := range calls {
+		t.byName[s.Name] = s.Nr
+		t.byNr[s.Nr] = s.Name
+	}
+	for _, s := range generatedAliases[a] {
+		t.byName[s.Name] = s.Nr
+	}
+	t.names = make([]string, 0, len(t.byName))
+	for n := range t.byName {
+		t.names = append(t.names, n)
+	}
+	sort.Strings(t.names)
+	return t
 }
 
 // Number returns the syscall number of name on ABI a. x32 numbers include
@@ -103,13 +117,12 @@ func MaxNumber(a Arch) int {
 
 // AllNames returns the union of the names of every ABI, sorted.
 func AllNames() []string {
-	_, all := loadTables()
-	return append([]string(nil), all...)
+	return append([]string(nil), allNames()...)
 }
 
 // Known reports whether name is a syscall on at least one ABI.
 func Known(name string) bool {
-	_, allNames := loadTables()
-	i := sort.SearchStrings(allNames, name)
-	return i < len(allNames) && allNames[i] == name
+	all := allNames()
+	i := sort.SearchStrings(all, name)
+	return i < len(all) && all[i] == name
 }

@@ -411,35 +411,36 @@ func genConstants(c *cc, head string) ([]byte, error) {
 		fmt.Fprintf(&b, "\t{%q, %#x},\n", n, native[n])
 	}
 	b.WriteString("}\n\n")
-	b.WriteString("// constantDiffs holds, per other ABI, the constants whose value differs from\n// x86_64 (or that x86_64 lacks), sorted by name.\nvar constantDiffs = map[Arch][]constant{\n")
-	var absent bytes.Buffer
+	// Each ABI's list is a variable of its own: a slice literal nested in a
+	// map literal is built by code at program start, a top-level one is
+	// laid out by the linker and costs nothing until read.
+	var diffs, diffMap, absent, absentMap bytes.Buffer
 	for _, t := range targets[1:] {
 		m := per[t.name]
-		var diff []string
+		fmt.Fprintf(&diffMap, "\tArch%s: constantDiffs%s,\n", t.goArc, t.goArc)
+		fmt.Fprintf(&diffs, "\nvar constantDiffs%s = []constant{\n", t.goArc)
 		for _, n := range sortedKeys(m) {
 			if v, ok := native[n]; !ok || v != m[n] {
-				diff = append(diff, n)
+				fmt.Fprintf(&diffs, "\t{%q, %#x},\n", n, m[n])
 			}
 		}
-		fmt.Fprintf(&b, "\tArch%s: {\n", t.goArc)
-		for _, n := range diff {
-			fmt.Fprintf(&b, "\t\t{%q, %#x},\n", n, m[n])
-		}
-		b.WriteString("\t},\n")
+		diffs.WriteString("}\n")
 		var miss []string
 		for _, n := range sortedKeys(native) {
 			if _, ok := m[n]; !ok && uapiNative[n] {
 				miss = append(miss, n)
 			}
 		}
-		fmt.Fprintf(&absent, "\tArch%s: {", t.goArc)
+		fmt.Fprintf(&absentMap, "\tArch%s: constantAbsent%s,\n", t.goArc, t.goArc)
+		fmt.Fprintf(&absent, "\nvar constantAbsent%s = []string{", t.goArc)
 		for _, n := range miss {
 			fmt.Fprintf(&absent, "%q, ", n)
 		}
-		absent.WriteString("},\n")
+		absent.WriteString("}\n")
 	}
-	b.WriteString("}\n\n")
-	fmt.Fprintf(&b, "// constantAbsent holds, per other ABI, the x86_64 UAPI constants its headers lack.\nvar constantAbsent = map[Arch][]string{\n%s}\n", absent.String())
+	b.WriteString("// constantDiffs holds, per other ABI, the constants whose value differs from\n// x86_64 (or that x86_64 lacks), sorted by name.\nvar constantDiffs = map[Arch][]constant{\n")
+	fmt.Fprintf(&b, "%s}\n%s\n", diffMap.String(), diffs.String())
+	fmt.Fprintf(&b, "// constantAbsent holds, per other ABI, the x86_64 UAPI constants its headers lack.\nvar constantAbsent = map[Arch][]string{\n%s}\n%s", absentMap.String(), absent.String())
 	return b.Bytes(), nil
 }
 
