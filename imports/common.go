@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/ringfence/ringfence/policy"
 	"github.com/ringfence/ringfence/seccomp"
@@ -140,11 +141,17 @@ const (
 	FormatRingfence = "ringfence"
 )
 
+// The detection patterns compile on first use: every CLI start links this
+// package, and one that reads no policy file should not pay for them.
 var (
-	systemdLine  = regexp.MustCompile(`(?m)^[ \t]*SystemCall(Filter|ErrorNumber|Architectures|Log)[ \t]*=`)
-	kafelWord    = regexp.MustCompile(`(?m)^[ \t]*(POLICY[ \t]+[A-Za-z_]|USE[ \t]+[A-Za-z_]|DEFAULT[ \t]+[A-Z]|#[ \t]*define[ \t]|(ALLOW|LOG|KILL|KILL_PROCESS|KILL_THREAD|DENY|USER_NOTIF|(ERRNO|TRAP|TRACE)[ \t]*\([^)]*\))[ \t]*\{)`)
-	minijailLine = regexp.MustCompile(`^[ \t]*([A-Za-z_][A-Za-z0-9_]*|[0-9]+|\{[^}]*\})[ \t]*(\[[^\]]*\])?[ \t]*:`)
+	systemdLine  = lazyRegexp(`(?m)^[ \t]*SystemCall(Filter|ErrorNumber|Architectures|Log)[ \t]*=`)
+	kafelWord    = lazyRegexp(`(?m)^[ \t]*(POLICY[ \t]+[A-Za-z_]|USE[ \t]+[A-Za-z_]|DEFAULT[ \t]+[A-Z]|#[ \t]*define[ \t]|(ALLOW|LOG|KILL|KILL_PROCESS|KILL_THREAD|DENY|USER_NOTIF|(ERRNO|TRAP|TRACE)[ \t]*\([^)]*\))[ \t]*\{)`)
+	minijailLine = lazyRegexp(`^[ \t]*([A-Za-z_][A-Za-z0-9_]*|[0-9]+|\{[^}]*\})[ \t]*(\[[^\]]*\])?[ \t]*:`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // Detect tells by content which format src is in: FormatOCI (a JSON
 // object), FormatKafel (POLICY / USE / DEFAULT / #define statements),
@@ -157,10 +164,10 @@ func Detect(name string, src []byte) string {
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(trimmed) {
 		return FormatOCI
 	}
-	if systemdLine.Match(src) {
+	if systemdLine().Match(src) {
 		return FormatSystemd
 	}
-	if kafelWord.Match(src) {
+	if kafelWord().Match(src) {
 		return FormatKafel
 	}
 	statements, mini := 0, 0
@@ -170,7 +177,7 @@ func Detect(name string, src []byte) string {
 			continue
 		}
 		statements++
-		if minijailLine.MatchString(t) || strings.HasPrefix(t, "@include") || strings.HasPrefix(t, "@frequency") || strings.HasPrefix(t, "@default") {
+		if minijailLine().MatchString(t) || strings.HasPrefix(t, "@include") || strings.HasPrefix(t, "@frequency") || strings.HasPrefix(t, "@default") {
 			mini++
 		}
 	}

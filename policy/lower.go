@@ -6,7 +6,6 @@ package policy
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,7 +117,11 @@ func flatten[T seccomp.And | seccomp.Or](x, y seccomp.Expr) seccomp.Expr {
 	return any(out).(seccomp.Expr)
 }
 
-var argN = regexp.MustCompile(`^arg[0-9]+$`)
+// isArgN reports whether name is "arg" and a decimal index (arg0, arg12).
+func isArgN(name string) bool {
+	digits, ok := strings.CutPrefix(name, "arg")
+	return ok && digits != "" && strings.Trim(digits, "0123456789") == ""
+}
 
 // argInfo is a resolved argument reference.
 type argInfo struct {
@@ -155,7 +158,7 @@ func (r *resolver) argRef(e *Ident, c *condCtx, report bool) (argInfo, bool) {
 			break
 		}
 	}
-	if !found && argN.MatchString(e.Name) {
+	if !found && isArgN(e.Name) {
 		n, err := strconv.Atoi(e.Name[3:])
 		if err != nil || n > 5 {
 			if report {
