@@ -4,52 +4,22 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ringfence/ringfence/internal/testchild"
 	"github.com/ringfence/ringfence/seccomp"
 )
 
-// Every test that installs a filter does it in a child: the test binary
-// re-executed with childEnv naming the child function. Filters are
-// irrevocable.
-const childEnv = "RINGFENCE_SECCOMP_TEST_CHILD"
-
-var children = map[string]func() error{
-	"docker":   childDocker,
-	"tsync":    childTSync,
-	"listener": childListener,
-}
-
 func TestMain(m *testing.M) {
-	if name := os.Getenv(childEnv); name != "" {
-		f, ok := children[name]
-		if !ok {
-			fmt.Fprintln(os.Stderr, "unknown child", name)
-			os.Exit(3)
-		}
-		if err := f(); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-func runChild(t *testing.T, name string) string {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+name)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child %s: %v\n%s", name, err, out)
-	}
-	return string(out)
+	testchild.Main(m, map[string]func() error{
+		"docker":   childDocker,
+		"tsync":    childTSync,
+		"listener": childListener,
+	})
 }
 
 // childDocker installs Docker's default profile, checks a few of its
@@ -98,7 +68,7 @@ func childDocker() error {
 }
 
 func TestInstallDockerProfile(t *testing.T) {
-	runChild(t, "docker")
+	testchild.Run(t, "docker")
 }
 
 // childTSync: a thread started before the install is filtered too.
@@ -127,7 +97,7 @@ func childTSync() error {
 	return nil
 }
 
-func TestInstallTSync(t *testing.T) { runChild(t, "tsync") }
+func TestInstallTSync(t *testing.T) { testchild.Run(t, "tsync") }
 
 // childListener: NEW_LISTENER returns a notification fd; a second listener
 // in the same filter stack is refused with EBUSY, and the error wraps it.
@@ -154,7 +124,7 @@ func childListener() error {
 }
 
 func TestInstallListener(t *testing.T) {
-	out := runChild(t, "listener")
+	out := testchild.Run(t, "listener")
 	t.Logf("second listener refused as expected: %s", out)
 }
 
