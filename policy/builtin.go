@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ringfence/ringfence/seccomp"
+	"github.com/ringfence/ringfence/syscalls"
 )
 
 // builtinFS holds the policies shipped inside the binary. Built-in
@@ -45,6 +46,37 @@ func Builtin(name string) (*seccomp.Policy, error) {
 		return nil, err
 	}
 	return Load(builtinPath(name), LoadOptions{FS: builtinFS})
+}
+
+// BuiltinFor is Builtin as a build of ringfence for ABI native resolves it.
+// A built-in policy without an arch statement admits the native ABI only,
+// so what it compiles to differs between builds; BuiltinFor lets one machine
+// compile every build's filter (package prebuilt does). The result names
+// native in Arches, which decides and compiles exactly as leaving Arches
+// empty does on that build.
+func BuiltinFor(name string, native syscalls.Arch) (*seccomp.Policy, error) {
+	if _, err := BuiltinSource(name); err != nil {
+		return nil, err
+	}
+	files, err := LoadFiles(builtinPath(name), LoadOptions{FS: builtinFS})
+	if err != nil {
+		return nil, err
+	}
+	if !hasArchStmt(files) {
+		files[0].Stmts = append(files[0].Stmts, &ArchStmt{Arches: []*Name{{Name: native.String()}}})
+	}
+	return Resolve(files...)
+}
+
+func hasArchStmt(files []*File) bool {
+	for _, f := range files {
+		for _, s := range f.Stmts {
+			if _, ok := s.(*ArchStmt); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func builtinPath(name string) string {

@@ -177,3 +177,29 @@ func TestBuiltinOtherNatives(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinFor: the default policy as an aarch64 build resolves it admits
+// aarch64 alone, with the aarch64-only rule and without the x86_64 ones,
+// on whichever machine the test runs.
+func TestBuiltinFor(t *testing.T) {
+	p, err := BuiltinFor("default", syscalls.ArchAArch64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Arches) != 1 || p.Arches[0] != syscalls.ArchAArch64 {
+		t.Fatalf("arches %v, want [aarch64]", p.Arches)
+	}
+	eperm := seccomp.Errno(1)
+	checkCalls(t, p, []call{
+		{arch: syscalls.ArchAArch64, name: "renameat", want: seccomp.Allow}, // allow[aarch64] renameat
+		{arch: syscalls.ArchAArch64, name: "read", want: seccomp.Allow},
+		{arch: syscalls.ArchAArch64, name: "ptrace", want: eperm},
+	})
+	nr, _ := syscalls.Number(syscalls.ArchX86_64, "read")
+	if d := p.Decide(bpf.SeccompData{Nr: int32(nr), Arch: syscalls.AuditArchX86_64}); d.Action != seccomp.KillProcess {
+		t.Errorf("x86_64 read: %v, want kill-process (bad arch)", d.Action)
+	}
+	if _, err := BuiltinFor("nonesuch", syscalls.ArchAArch64); err == nil {
+		t.Error("BuiltinFor(nonesuch) succeeded")
+	}
+}
