@@ -47,9 +47,19 @@ type seccompNotifResp struct {
 
 // Supervisor answers a sandbox's seccomp notifications.
 type Supervisor struct {
-	Policy *seccomp.Policy // the original policy: decisions and rule names come from it
-	Mode   Mode
-	Report func(Event) // called for each reported event (not concurrently)
+	// Policy is the original policy (not the Reporting filter the kernel
+	// runs): decisions and rule names come from it.
+	Policy *seccomp.Policy
+	// LoadPolicy, when Policy is nil, supplies it at the first notification:
+	// a run in which nothing is denied never builds it. `ringfence run`
+	// installs a precompiled filter for a built-in policy and parses the
+	// policy text only here. If it fails, that call is denied (EPERM) and
+	// Serve returns the error.
+	LoadPolicy func() (*seccomp.Policy, error)
+	Mode       Mode
+	Report     func(Event) // called for each reported event (not concurrently)
+
+	loaded *seccomp.Policy // what LoadPolicy returned (Serve's goroutine only)
 
 	mu    sync.Mutex
 	seen  map[string]bool
@@ -120,9 +130,15 @@ func (s *Supervisor) handleOne(fd int) error {
 		}
 		return fmt.Errorf("SECCOMP_IOCTL_NOTIF_RECV: %w", err)
 	}
-	d := s.Policy.Decide(n.Data)
-	ev := s.event(fd, &n, d)
 	resp := seccompNotifResp{ID: n.ID}
+	p, err := s.policy()
+	if err != nil {
+		resp.Error = -int32(unix.EPERM)
+		_ = ioctlPtr(fd, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp))
+		return err
+	}
+	d := p.Decide(n.Data)
+	ev := s.event(fd, &n, d)
 	switch {
 	case s.Mode != Enforce:
 		resp.Flags = unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE
@@ -135,6 +151,24 @@ func (s *Supervisor) handleOne(fd int) error {
 	}
 	s.report(ev)
 	return nil
+}
+
+// policy returns the policy that decides, loading it on first use.
+func (s *Supervisor) policy() (*seccomp.Policy, error) {
+	switch {
+	case s.Policy != nil:
+		return s.Policy, nil
+	case s.loaded != nil:
+		return s.loaded, nil
+	case s.LoadPolicy == nil:
+		return nil, errors.New("the supervisor has no policy")
+	}
+	p, err := s.LoadPolicy()
+	if err != nil {
+		return nil, fmt.Errorf("loading the policy: %w", err)
+	}
+	s.loaded = p
+	return p, nil
 }
 
 // enforce turns the policy's action into an answer to the kernel.
