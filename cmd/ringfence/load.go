@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -49,6 +51,13 @@ func loadPolicy(cmd *cobra.Command, arg string) (*seccomp.Policy, error) {
 		return nil, withCode(exitUsage, err)
 	}
 	return p, nil
+}
+
+// noFileNamed reports whether no file is named arg, so that a built-in
+// policy of that name applies (loadPolicy reads a file first).
+func noFileNamed(arg string) bool {
+	_, err := os.Stat(arg)
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // imported reads a policy in another tool's format, printing its losses.

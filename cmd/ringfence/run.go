@@ -18,6 +18,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ringfence/ringfence/audit"
+	"github.com/ringfence/ringfence/policy"
+	"github.com/ringfence/ringfence/prebuilt"
 	"github.com/ringfence/ringfence/sandbox"
 	"github.com/ringfence/ringfence/seccomp"
 )
@@ -252,54 +254,82 @@ func (f *runFlags) run(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer cleanup()
-	var p *seccomp.Policy
-	if !cfg.SeccompOff {
-		if p, err = loadPolicy(cmd, f.policy); err != nil {
-			return err
-		}
-		filter, notify := reportingFilter(cmd, p, f.complain)
-		prog, err := seccomp.Compile(filter, seccomp.Options{})
-		if err != nil {
-			return withCode(exitUsage, fmt.Errorf("%s: %w", f.policy, err))
-		}
-		cfg.Filter, cfg.Notify = prog.Bytes(), notify
-	}
-	if f.dryRun {
-		return dryRun(cmd, cfg, f.asJSON)
-	}
 	mode := audit.Enforce
 	if f.complain {
 		mode = audit.Complain
 	}
-	return runSandboxed(cmd, cfg, args, p, mode, f.logFile, nil)
+	sv := &audit.Supervisor{Mode: mode}
+	if !cfg.SeccompOff {
+		form, notify := reportingForm(f.complain)
+		if cfg.Filter, sv.LoadPolicy, err = f.seccompFilter(cmd, form); err != nil {
+			return err
+		}
+		cfg.Notify = notify
+		if !notify {
+			warnNoNotify(cmd, f.complain)
+		}
+	}
+	if f.dryRun {
+		return dryRun(cmd, cfg, f.asJSON)
+	}
+	return runSandboxed(cmd, cfg, args, sv, f.logFile, nil)
 }
 
-// reportingFilter is the policy the kernel enforces for p. With user
-// notification every denial goes to the supervisor, which decides it again
-// on p, answers, and prints why. Without it the plain policy is enforced
-// (kills show only as SIGSYS), and complain mode falls back to the kernel's
-// log action.
-func reportingFilter(cmd *cobra.Command, p *seccomp.Policy, complain bool) (*seccomp.Policy, bool) {
-	if audit.NotifyAvailable() {
-		return audit.Reporting(p), true
+// seccompFilter returns the filter of --policy in the given form, and how
+// the supervisor gets the policy itself. A built-in policy comes
+// precompiled (package prebuilt) and is parsed only if the supervisor has a
+// denial to explain; any other policy is loaded and compiled here.
+func (f *runFlags) seccompFilter(cmd *cobra.Command, form prebuilt.Form) ([]byte, func() (*seccomp.Policy, error), error) {
+	if noFileNamed(f.policy) {
+		if filter, ok := prebuilt.Filter(f.policy, form); ok {
+			name := f.policy
+			return filter, func() (*seccomp.Policy, error) { return policy.Builtin(name) }, nil
+		}
 	}
+	p, err := loadPolicy(cmd, f.policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	prog, err := seccomp.Compile(form.Of(p), seccomp.Options{})
+	if err != nil {
+		return nil, nil, withCode(exitUsage, fmt.Errorf("%s: %w", f.policy, err))
+	}
+	return prog.Bytes(), func() (*seccomp.Policy, error) { return p, nil }, nil
+}
+
+// reportingForm is the form of the policy the kernel enforces, and whether
+// it notifies. With user notification every denial goes to the supervisor,
+// which decides it again on the policy, answers, and prints why. Without it
+// the plain policy is enforced (kills show only as SIGSYS), and complain
+// mode falls back to the kernel's log action.
+func reportingForm(complain bool) (prebuilt.Form, bool) {
+	switch {
+	case audit.NotifyAvailable():
+		return prebuilt.Reporting, true
+	case complain:
+		return prebuilt.Logging, false
+	}
+	return prebuilt.Plain, false
+}
+
+// warnNoNotify says what a kernel without user notification costs the run.
+func warnNoNotify(cmd *cobra.Command, complain bool) {
 	if complain {
 		fmt.Fprintln(cmd.ErrOrStderr(), "ringfence: warning: this kernel lacks SECCOMP_RET_USER_NOTIF: complain mode logs would-be denials to the kernel log (dmesg, auditd) instead of here")
-		return audit.Logging(p), false
+		return
 	}
 	fmt.Fprintln(cmd.ErrOrStderr(), "ringfence: warning: this kernel lacks SECCOMP_RET_USER_NOTIF: denials are enforced but not reported one by one (a seccomp kill shows as SIGSYS)")
-	return p, false
 }
 
 // runSandboxed starts args in the sandbox, serves its seccomp notifications
-// with policy p in the given mode, waits, and turns the outcome into an exit
+// with sv (its policy and mode), waits, and turns the outcome into an exit
 // code. record, when set, sees every event (learn mode).
-func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, p *seccomp.Policy, mode audit.Mode, logFile string, record func(audit.Event)) error {
+func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, sv *audit.Supervisor, logFile string, record func(audit.Event)) error {
 	c := sandbox.Command(args[0], args[1:]...)
 	c.Config = cfg
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
 	c.Log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	report, closeLog, err := eventSink(cmd.ErrOrStderr(), logFile, mode, record)
+	report, closeLog, err := eventSink(cmd.ErrOrStderr(), logFile, sv.Mode, record)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -310,7 +340,7 @@ func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, p *secc
 	}
 	served := make(chan error, 1)
 	stop := make(chan struct{})
-	sv := &audit.Supervisor{Policy: p, Mode: mode, Report: report}
+	sv.Report = report
 	if c.NotifyFD != nil {
 		go func() { served <- sv.Serve(int(c.NotifyFD.Fd()), stop) }()
 	} else {
