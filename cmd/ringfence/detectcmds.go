@@ -21,7 +21,10 @@ import (
 )
 
 func init() {
-	subcommands = append(subcommands, newInspectCmd, newVerifyCmd, newDiffCmd, newLearnCmd)
+	subcommands["inspect"] = newInspectCmd
+	subcommands["verify"] = newVerifyCmd
+	subcommands["diff"] = newDiffCmd
+	subcommands["learn"] = newLearnCmd
 }
 
 func newInspectCmd() *cobra.Command {

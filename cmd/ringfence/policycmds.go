@@ -17,7 +17,12 @@ import (
 )
 
 func init() {
-	subcommands = append(subcommands, newCompileCmd, newDisasmCmd, newExplainCmd, newTestCmd, newLintCmd, newPolicyCmd)
+	subcommands["compile"] = newCompileCmd
+	subcommands["disasm"] = newDisasmCmd
+	subcommands["explain"] = newExplainCmd
+	subcommands["test"] = newTestCmd
+	subcommands["lint"] = newLintCmd
+	subcommands["policy"] = newPolicyCmd
 }
 
 func newCompileCmd() *cobra.Command {

@@ -25,7 +25,7 @@ import (
 )
 
 func init() {
-	subcommands = append(subcommands, newRunCmd)
+	subcommands["run"] = newRunCmd
 }
 
 // runFlags are the flags of `run` (and `learn`): one schema for the flags and

@@ -11,7 +11,8 @@ import (
 )
 
 func init() {
-	subcommands = append(subcommands, newExportCmd, newImportCmd)
+	subcommands["export"] = newExportCmd
+	subcommands["import"] = newImportCmd
 }
 
 func newExportCmd() *cobra.Command {
