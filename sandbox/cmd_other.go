@@ -24,15 +24,9 @@ func (c *Cmd) Wait() error { return errNotLinux }
 // Signal is not available on this OS.
 func (c *Cmd) Signal(os.Signal) error { return errNotLinux }
 
-// Init returns at once: there is no init stage off Linux.
-func Init() {}
-
 // Probe reports that nothing can be enforced off Linux.
 func Probe(cfg *Config) *Report {
 	return &Report{Refusal: errNotLinux.Error(), Layers: []Layer{{Name: "all", Requested: "sandbox", Enforced: "none", Detail: "not Linux"}}}
 }
 
 func unixErrnoName(syscall.Errno) string { return "" }
-
-// SetInitExecutable is Linux only.
-func SetInitExecutable(path string) error { return errNotLinux }

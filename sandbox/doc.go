@@ -6,37 +6,33 @@
 // execve. It is the runner behind `ringfence run`, shaped like os/exec:
 //
 //	func main() {
-//		sandbox.Init() // first thing: see below
 //		cmd := sandbox.Command("/bin/sh", "-c", "echo hi")
 //		cmd.Config.Filter = filterBytes // a compiled policy (bpf.Marshal)
 //		cmd.Stdout = os.Stdout
 //		err := cmd.Run() // *sandbox.ExitError for a non-zero status
 //	}
 //
-// # Init
-//
-// Start re-executes the running binary (/proc/self/exe, argv[0]
-// "ringfence-init" and an environment marker) as PID 1 of the sandbox.
-// Programs that use this package must call Init first thing in main, and
-// test binaries in TestMain; Init returns at once in every other process.
-// The config and the filter go to the init over an inherited socket, never
-// on the command line.
-//
 // # Start-up
 //
 // The Go runtime is multi-threaded, and seccomp, capabilities and Landlock
-// apply per thread; the Go runtime also cannot run Go code in a forked
-// child. So the init (Go) does everything that needs no per-thread state:
-// mounts, pivot_root, hostname, loopback, Landlock ruleset, PATH lookup.
-// It then forks CMD through the exec gate, a small C function
-// (gate_linux.c) whose child runs only C and raw system calls, single
-// threaded: it closes fds, sets rlimits, drops groups, the bounding set,
-// ambient and all other capabilities, sets no_new_privs, restricts itself
-// with Landlock, switches uid, clears dumpable, and installs the filter as
-// its last call before execve. So the user's policy only ever has to admit
-// execve itself (Start checks that in the emulator, package bpf, and
-// refuses otherwise), and a kill action hits a single-threaded process.
-// docs/run-design.md has the sequence diagram and the cost of each stage.
+// apply per thread; Go code also cannot run in a forked child. So the
+// supervisor plans everything in Go (the mount operations, the Landlock
+// rules, the gate's arguments) and forks the sandbox's init with clone3
+// into the new namespaces: the init is C (init_linux.c) that reads its
+// plan from its copy of the supervisor's memory. No second program is
+// executed and no second Go runtime starts, which is what start-up cost
+// was made of. The init builds the file system view, pivots, brings up
+// loopback, builds the Landlock ruleset, looks CMD up in its PATH, and
+// forks CMD through the exec gate, a small C function (gate_linux.c) whose
+// child runs only raw system calls, single threaded: it closes fds, sets
+// rlimits, drops groups, the bounding set, ambient and all other
+// capabilities, sets no_new_privs, restricts itself with Landlock, switches
+// uid, clears dumpable, and installs the filter as its last call before
+// execve. So the user's policy only ever has to admit execve itself (Start
+// checks that in the emulator, package bpf, and refuses otherwise), and a
+// kill action hits a single-threaded process. docs/run-design.md has the
+// sequence diagram and the cost of each stage. Programs that use this
+// package need no set-up call in main.
 //
 // The init stays PID 1: it reaps orphans, forwards SIGTERM, SIGINT,
 // SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT and SIGALRM to CMD,

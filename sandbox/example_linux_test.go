@@ -10,9 +10,6 @@ import (
 )
 
 // Run a command in the default sandbox with the built-in default policy.
-// A program using package sandbox calls sandbox.Init() first thing in main
-// (this package's TestMain does), because the sandbox's init stage is the
-// program itself, re-executed.
 func ExampleCommand() {
 	p, err := policy.Builtin("default")
 	if err != nil {

@@ -86,27 +86,14 @@ static void __attribute__((noreturn)) fail(struct gate_page *p, const char *stag
 }
 
 static int close_fds(const struct gate_args *a, int keep_extra) {
-	// close everything from 3 up except the kept fds and keep_extra
-	// (the CLOEXEC pipe, the Landlock ruleset): close_range over each gap.
-	int keep[a->nkeep + 3];
+	// close everything from 3 up except the kept fds, keep_extra (the
+	// CLOEXEC pipe) and the Landlock ruleset
+	int keep[a->nkeep + 2];
 	int n = 0;
 	for (int i = 0; i < a->nkeep; i++) keep[n++] = a->keep_fds[i];
 	if (keep_extra >= 0) keep[n++] = keep_extra;
 	if (a->landlock_fd >= 0) keep[n++] = a->landlock_fd;
-	// insertion sort: n is tiny
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	unsigned int from = 3;
-	for (int i = 0; i < n; i++) {
-		if (keep[i] < (int)from) continue;
-		if ((unsigned int)keep[i] > from && syscall(SYS_close_range, from, keep[i] - 1, 0) < 0) return -1;
-		from = keep[i] + 1;
-	}
-	return syscall(SYS_close_range, from, ~0U, 0);
+	return rf_close_all_but(keep, n);
 }
 
 static void __attribute__((noreturn)) gate_child(const struct gate_args *a, struct gate_page *p, int pipe_w) {

@@ -48,4 +48,8 @@ struct gate_result {
 
 int gate_spawn(const struct gate_args *a, struct gate_result *r);
 
+// rf_close_all_but closes every fd from 3 up but the n in keep (which it
+// sorts), with close_range over the gaps.
+int rf_close_all_but(int *keep, int n);
+
 #endif

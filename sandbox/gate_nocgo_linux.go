@@ -4,12 +4,13 @@ package sandbox
 
 import (
 	"errors"
+	"os"
 )
 
-func gateStart(*gateSpec) (int, int, error) {
-	return -1, -1, errors.New("this ringfence was built without cgo (CGO_ENABLED=0); the exec gate is C: rebuild with cgo and a C compiler")
-}
+var errNoCgo = errors.New("this ringfence was built without cgo (CGO_ENABLED=0); the sandbox's init and exec gate are C: rebuild with cgo and a C compiler")
 
-func memfdNoexecSettable() bool { return false }
+var errInitReports = errNoCgo
 
-func setMemfdNoexec(int) error { return errors.New("built without cgo") }
+func spawnInit(*initSpec, *spawnCtl) (int, int, error) { return -1, -1, errNoCgo }
+
+func recvMsg(*os.File) (initMsg, int, error) { return initMsg{}, -1, errNoCgo }

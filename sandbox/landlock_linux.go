@@ -2,9 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -25,10 +22,9 @@ import (
 // ABI 6 scopes (abstract unix sockets, signals) keep CMD from reaching
 // processes outside its domain.
 //
-// The ruleset is built here with raw system calls and x/sys/unix's
-// constants (create_ruleset and add_rule are not per-thread);
-// restrict_self is per-thread and must happen in CMD's own thread after
-// fork, so the C gate makes it. Why not go-landlock: its high-level API
+// The rules are planned here, the ruleset is built by the C init in the
+// final view (create_ruleset and add_rule are not per-thread), and
+// restrict_self, which is per-thread, by the gate child in CMD's own thread. Why not go-landlock: its high-level API
 // restricts the calling Go process (every thread), which is not what we
 // need, and its syscall layer links libcap's psx, which wraps
 // pthread_create in every binary that imports this package; the
@@ -79,105 +75,56 @@ func checkLandlock(mode LandlockMode) error {
 	return nil
 }
 
-// stageLandlock builds the ruleset for the final view (after pivot_root).
-func (st *initState) stageLandlock() error {
-	mode := st.ic.Config.Landlock
-	if mode == LandlockOff {
-		return nil
-	}
-	abi := landlockABI()
-	if abi < 1 {
-		if mode == LandlockRequired {
-			return &StageError{Stage: "landlock", Op: "landlock_create_ruleset", Errno: unix.EOPNOTSUPP, Msg: "Landlock is required but not available"}
-		}
-		st.warn("Landlock is not available on this kernel: running without file system rules (best effort)")
-		return nil
-	}
+// landlockRules is the Landlock part of the init's plan: a ruleset of the
+// handled rights, explicit rules, and the execute scan that the init makes
+// of the final view (exec_scan in init_linux.c).
+type landlockRules struct {
+	handled, scoped      uint64
+	attrSize             uintptr // struct landlock_ruleset_attr as this ABI knows it
+	fileRights           uint64  // rights that apply to a file, not a directory
+	execRights           uint64
+	rules                []landlockRule
+	writable, noExecDirs []string
+}
+
+type landlockRule struct {
+	path   string
+	rights uint64
+}
+
+// planLandlock is the ruleset for cfg's view on a kernel with Landlock ABI
+// abi (>= 1).
+func planLandlock(cfg *Config, cwd string, abi int) *landlockRules {
 	abi = min(abi, maxLandlockABI)
-	handled := handledFS(abi)
-	attr := unix.LandlockRulesetAttr{Handled_access_fs: handled}
-	size := unsafe.Offsetof(attr.Scoped) // ABI 1-5 struct
+	var attr unix.LandlockRulesetAttr
+	r := &landlockRules{
+		handled:    handledFS(abi),
+		attrSize:   unsafe.Offsetof(attr.Scoped), // ABI 1-5 struct
+		fileRights: unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE | unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_TRUNCATE | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV,
+		execRights: rightsRead | unix.LANDLOCK_ACCESS_FS_EXECUTE,
+		writable:   writablePaths(cfg),
+		noExecDirs: noExecDirs,
+	}
 	if abi >= 6 {
-		attr.Scoped = unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | unix.LANDLOCK_SCOPE_SIGNAL
-		size = unsafe.Offsetof(attr.Quiet_access_fs)
+		r.scoped = unix.LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | unix.LANDLOCK_SCOPE_SIGNAL
+		r.attrSize = unsafe.Offsetof(attr.Quiet_access_fs)
 	}
-	r, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), size, 0)
-	if e != 0 {
-		return &StageError{Stage: "landlock", Op: "landlock_create_ruleset", Errno: e}
-	}
-	fd := int(r)
-	st.landlock = fd
-	add := func(path string, rights uint64) error {
-		pfd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return &StageError{Stage: "landlock", Op: "open", Path: path, Errno: errnoOf(err)}
-		}
-		defer unix.Close(pfd)
-		var fi unix.Stat_t
-		if err := unix.Fstat(pfd, &fi); err == nil && fi.Mode&unix.S_IFMT != unix.S_IFDIR {
-			rights &= unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE | unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_TRUNCATE | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
-		}
-		pb := unix.LandlockPathBeneathAttr{Allowed_access: rights & handled, Parent_fd: int32(pfd)}
-		if _, _, e := unix.Syscall6(unix.SYS_LANDLOCK_ADD_RULE, uintptr(fd), unix.LANDLOCK_RULE_PATH_BENEATH,
-			uintptr(unsafe.Pointer(&pb)), 0, 0, 0); e != 0 {
-			return &StageError{Stage: "landlock", Op: "landlock_add_rule", Path: path, Errno: e}
-		}
-		return nil
-	}
-	if err := add("/", rightsRead); err != nil {
-		return err
-	}
-	writable := writablePaths(&st.ic)
+	r.rules = append(r.rules, landlockRule{"/", rightsRead})
 	// Read-only binds inside writable places (a program bound under /tmp)
 	// are read-only places too.
-	roInWritable := []string{}
-	for _, p := range readOnlyBinds(&st.ic) {
-		if underAny(p, writable) {
-			roInWritable = append(roInWritable, p)
+	for _, p := range readOnlyBinds(cfg, cwd) {
+		if underAny(p, r.writable) {
+			r.rules = append(r.rules, landlockRule{p, r.execRights})
 		}
 	}
-	for _, p := range append(execPaths("/", writable), roInWritable...) {
-		if err := add(p, rightsRead|unix.LANDLOCK_ACCESS_FS_EXECUTE); err != nil {
-			return err
-		}
+	if !cfg.NoDefaultMounts {
+		r.rules = append(r.rules, landlockRule{"/dev", rightsDev})
 	}
-	if !st.ic.Config.NoDefaultMounts {
-		if err := add("/dev", rightsDev); err != nil {
-			return err
-		}
+	for _, p := range r.writable {
+		r.rules = append(r.rules, landlockRule{p, rightsWrite})
 	}
-	for _, p := range writable {
-		if err := add(p, rightsWrite); err != nil {
-			return err
-		}
-	}
-	return nil
+	return r
 }
 
 // noExecDirs never get execute: nothing there is a program.
 var noExecDirs = []string{"/proc", "/dev", "/sys"}
-
-// execPaths lists the paths under dir that get execute: every entry that
-// is neither writable nor holds a writable mount, splitting directories
-// that hold one.
-func execPaths(dir string, writable []string) []string {
-	var out []string
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	for _, e := range entries {
-		p := filepath.Join(dir, e.Name())
-		if underAny(p, noExecDirs) || underAny(p, writable) {
-			continue
-		}
-		if holdsAny(p, writable) {
-			if e.IsDir() {
-				out = append(out, execPaths(p, writable)...)
-			}
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
-}

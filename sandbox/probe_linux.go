@@ -56,8 +56,8 @@ func Probe(cfg *Config) *Report {
 	id := Layer{Name: "identity", Requested: fmt.Sprintf("uid %d gid %d inside", cfg.UID, cfg.GID), OK: true}
 	if r.Rootless {
 		id.Enforced = fmt.Sprintf("uid %d gid %d inside = your uid %d gid %d on the host; setgroups denied", cfg.UID, cfg.GID, os.Geteuid(), os.Getegid())
-	} else if attr, err := idMappings(cfg); err == nil {
-		id.Enforced = fmt.Sprintf("uid %d gid %d inside = host uid %d gid %d", cfg.UID, cfg.GID, attr.UidMappings[0].HostID, attr.GidMappings[0].HostID)
+	} else if m, err := idMappings(cfg); err == nil {
+		id.Enforced = fmt.Sprintf("uid %d gid %d inside = host uid %d gid %d", cfg.UID, cfg.GID, m.hostUID, m.hostGID)
 	}
 	r.Layers = append(r.Layers, id)
 

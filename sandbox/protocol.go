@@ -6,64 +6,13 @@ import (
 	"time"
 )
 
-// The supervisor and the init talk over one SOCK_SEQPACKET socketpair (one
-// message per packet, so an fd can ride along with SCM_RIGHTS):
-//
-//	supervisor -> init   initConfig (once, JSON)
-//	init -> supervisor   initMsg "warn"*, then "started" or "error",
-//	                     then "exit" (JSON); "started" carries the seccomp
-//	                     listener fd (SCM_RIGHTS) when Notify is set.
-//
-// The socket is never visible to CMD: the exec gate closes every fd but 0,
-// 1, 2 and KeepFDs before execve.
-
-// initConfig is what the init needs: the Config plus what the supervisor
-// resolved on the host side (fd numbers of opened paths, identity mode).
-type initConfig struct {
-	Config Config   `json:"config"`
-	Path   string   `json:"path"` // CMD as given (looked up in PATH inside)
-	Args   []string `json:"args"` // argv, argv[0] included
-	Env    []string `json:"env"`
-	// Cwd is the caller's working directory: bound read-only at the same
-	// path and used as CMD's cwd unless Config.Chdir is set.
-	Cwd     string `json:"cwd"`
-	CwdSrc  source `json:"cwd_src"`
-	RootSrc source `json:"root_src"` // "/" or Config.RootFS
-	// BindSrcs[i] is the source of Config.Mounts[i] (zero for tmpfs).
-	BindSrcs []source `json:"bind_srcs"`
-	// SetGroups is false when the user namespace denies setgroups (rootless).
-	SetGroups bool `json:"set_groups"`
-	// Timings asks the init to report how long each stage took.
-	Timings bool `json:"timings,omitempty"`
-}
-
-// source is where a bind comes from. As root, the supervisor clones the
-// mount tree itself (open_tree OPEN_TREE_CLONE: a detached copy, passed as
-// FD), because the sandbox's host id (nobody) may not be able to reach the
-// path, and a plain fd of the host's namespace cannot be bound in another
-// mount namespace. Rootless, the init has the caller's own permissions and
-// clones Path itself (FD is -1).
-type source struct {
-	FD   int    `json:"fd"`
-	Path string `json:"path,omitempty"`
-}
-
-// Message types from the init.
-const (
-	msgWarn    = "warn"
-	msgStarted = "started"
-	msgError   = "error"
-	msgExit    = "exit"
-)
-
-type initMsg struct {
-	Type    string        `json:"type"`
-	Pid     int           `json:"pid,omitempty"`
-	Warn    string        `json:"warn,omitempty"`
-	Err     *StageError   `json:"err,omitempty"`
-	Exit    *exitReport   `json:"exit,omitempty"`
-	Timings []StageTiming `json:"timings,omitempty"`
-}
+// The supervisor and the C init talk over one SOCK_SEQPACKET socketpair,
+// one struct rf_msg per packet (init_linux.h), from the init only: an
+// error, or "started" (with the seccomp listener fd by SCM_RIGHTS when
+// Notify is set) and later "exit". The init's plan needs no message: the
+// init is forked, not executed, and reads it from its copy of the
+// supervisor's memory. The socket is never visible to CMD: the exec gate
+// closes every fd but 0, 1, 2 and KeepFDs before execve.
 
 type exitReport struct {
 	Code   int    `json:"code"`
@@ -72,16 +21,14 @@ type exitReport struct {
 }
 
 // StageTiming is how long one start-up stage took. The supervisor's
-// stages are "supervisor" (validation, opening sources) and "spawn" (clone
-// with the new namespaces, id maps, execve of the init and its Go runtime
-// start, until the init's Init entry), then the init's: "config" (waiting
-// for and decoding it), "mounts",
-// "hostname", "network", "landlock", "resolve", "gate" (fork, drop, exec
-// of CMD), and "report" (until Start returns).
+// stages are "supervisor" (validation, planning, opening sources) and
+// "spawn" (clone3 with the new namespaces until the init runs), then the
+// init's: "setup" (fds, waiting for the id maps, cgroup and memfd setting,
+// its ids), "mounts", "hostname", "network", "landlock", "resolve", "gate"
+// (fork, drop, exec of CMD), and "report" (until Start returns).
 type StageTiming struct {
 	Stage    string        `json:"stage"`
 	Duration time.Duration `json:"duration_ns"`
-	At       int64         `json:"at,omitempty"` // init-entered: wall clock, Unix ns
 }
 
 // StageError is a failure of one containment step: the stage, the
@@ -143,9 +90,9 @@ func errnoName(e syscall.Errno) string {
 	return fmt.Sprintf("errno %d", int(e))
 }
 
-// gateSpec is what the Go init hands to the C exec gate (gate_linux.c).
+// gateSpec is what the C exec gate (gate_linux.c) gets, planned by the
+// supervisor; the init fills in the resolved path and the Landlock ruleset.
 type gateSpec struct {
-	Path        string
 	Argv, Envp  []string
 	Dir         string
 	UID, GID    int

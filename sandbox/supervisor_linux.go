@@ -1,14 +1,13 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -18,23 +17,27 @@ import (
 	"github.com/ringfence/ringfence/bpf"
 )
 
-// Sync protocol (supervisor = the caller's Go process; init = the same
-// executable re-exec'd as PID 1 of the sandbox; gate = a C child of init):
+// Sync protocol (supervisor = the caller's Go process; init = C forked
+// from it, PID 1 of the sandbox; gate = a C child of the init):
 //
 //	supervisor (host uid, host caps)      init (root in new userns)          gate child -> CMD
 //	 validate Config, check filter
-//	 admits execve (bpf.Run)
-//	 open O_PATH fds (root, cwd, binds)
-//	 socketpair(SEQPACKET)
-//	 clone(NEWUSER|NEWNS|NEWPID|NEWNET|
-//	   NEWIPC|NEWUTS|NEWCGROUP), write
-//	   uid_map/gid_map, execve
-//	   /proc/self/exe ------------------> Init(): Go runtime starts
-//	 [cgroup: add init pid]               recv blocks
-//	 send initConfig -------------------> stages: mounts, pivot_root,
-//	                                      hostname, loopback, Landlock
-//	                                      ruleset, PATH lookup
-//	                                      gate_spawn (C) ---------------> clone: fds, rlimits,
+//	 admits execve (bpf.Run); plan
+//	 mounts, Landlock rules, gate args
+//	 as root: open_tree the sources
+//	 socketpair(SEQPACKET), sync pipe
+//	 clone3(NEWUSER|NEWNS|NEWPID|NEWNET|
+//	   NEWIPC|NEWUTS|NEWCGROUP|PIDFD) --> signals reset, fds moved and
+//	                                      closed, not dumpable, setsid
+//	 write uid_map/gid_map                read(sync) blocks
+//	 [cgroup: add init pid]
+//	 [root: vm.memfd_noexec=2 in its
+//	   pid namespace]
+//	 write 'G' ------------------------> setres[ug]id to the inside ids
+//	                                      mounts, pivot_root, hostname,
+//	                                      loopback, Landlock ruleset,
+//	                                      PATH lookup
+//	                                      gate_spawn ---------------------> clone: fds, rlimits,
 //	                                                                      chdir, groups, capbset,
 //	                                                                      no_new_privs, landlock,
 //	                                                                      setresuid, capset 0,
@@ -46,20 +49,16 @@ import (
 //	 Wait: recv "exit" <----------------- CMD exits: send "exit", exit(code)
 //	 wait4(init)
 //
-// If the supervisor dies, the init gets SIGKILL (Pdeathsig) and, being
-// PID 1 of the pid namespace, takes every process of the sandbox with it;
-// the mount namespace (and with it every mount) vanishes with its last
-// process.
-
-// initMarkerEnv and initArgv0 mark the re-exec'd init stage.
-const (
-	initMarkerEnv = "_RINGFENCE_INIT"
-	initArgv0     = "ringfence-init"
-)
+// If the supervisor dies, the init gets SIGKILL (PR_SET_PDEATHSIG) and,
+// being PID 1 of the pid namespace, takes every process of the sandbox
+// with it; the mount namespace (and with it every mount) vanishes with its
+// last process.
 
 type supervisor struct {
-	ec       *exec.Cmd
+	pid      int
+	pidfd    int
 	sock     *os.File
+	stdio    *childStdio
 	timer    *time.Timer
 	mu       sync.Mutex
 	timedOut bool
@@ -67,6 +66,44 @@ type supervisor struct {
 	exit     exitReport
 	cgroup   *sandboxCgroup
 	pty      *ptyProxy
+	cpuLimit uint64
+}
+
+// memfdNoexecPath is vm.memfd_noexec, a per-pid-namespace sysctl (Linux
+// 6.3+): 2 means no memfd can ever be executed in that namespace.
+const memfdNoexecPath = "/proc/sys/vm/memfd_noexec"
+
+// memfdNoexecSettable reports whether this supervisor can close the memfd
+// hole: the kernel has the sysctl and we are global root (the only writer
+// the kernel accepts; a rootless sandbox keeps the hole, see SECURITY.md).
+func memfdNoexecSettable() bool {
+	if os.Geteuid() != 0 {
+		return false
+	}
+	_, err := os.Stat(memfdNoexecPath)
+	return err == nil
+}
+
+// pipeFDs makes a CLOEXEC pipe: the read end goes to r, the write end to w.
+func pipeFDs(r, w *fdSet) (rfd, wfd int, err error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return -1, -1, fmt.Errorf("sandbox: pipe: %w", err)
+	}
+	return r.add(p[0]), w.add(p[1]), nil
+}
+
+// fdSet collects fds that Start opens, to close on failure or once the
+// init has its copies.
+type fdSet []int
+
+func (s *fdSet) add(fd int) int { *s = append(*s, fd); return fd }
+
+func (s *fdSet) closeAll() {
+	for _, fd := range *s {
+		unix.Close(fd)
+	}
+	*s = nil
 }
 
 // Start starts CMD in a new sandbox and returns once CMD has been exec'd
@@ -94,9 +131,203 @@ func (c *Cmd) Start() error {
 		return err
 	}
 	cfg.logLoosenings(log)
+	cwd, err := c.workingDir()
+	if err != nil {
+		return err
+	}
+	ids, err := idMappings(cfg)
+	if err != nil {
+		return err
+	}
+	rootful := os.Geteuid() == 0
+	l := &layout{cfg: cfg, cwd: cwd, initClones: !rootful}
+	if l.sources, err = sourcePaths(cfg, cwd); err != nil {
+		return err
+	}
+	env := buildEnv(os.Environ(), c.Env, cfg.KeepEnv)
+	spec := &initSpec{
+		uid: cfg.UID, gid: cfg.GID, setGroups: ids.setGroups,
+		ops: plan(l), hostname: cfg.Hostname, loUp: cfg.Net == NetNone,
+		cmd: c.Path, pathEnv: envValue(env, "PATH"),
+		gate: gateFor(cfg, c.Args, env, chdirOf(cfg, cwd), ids.setGroups),
+	}
+	if spec.hostname == "" {
+		spec.hostname = "ringfence"
+	}
+	if cfg.Landlock != LandlockOff {
+		if abi := landlockABI(); abi >= 1 {
+			spec.landlock = planLandlock(cfg, cwd, abi)
+		} else {
+			log.Warn("Landlock is not available on this kernel: running without file system rules (best effort)")
+		}
+	}
 
+	// fds the init inherits; ours are closed once it has its copies.
+	var childFDs fdSet
+	defer childFDs.closeAll()
+	spec.trees = make([]int, len(l.sources))
+	for slot, src := range l.sources {
+		spec.trees[slot] = -1
+		if rootful && src != "" {
+			fd, err := unix.OpenTree(unix.AT_FDCWD, src, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+			if err != nil {
+				return fmt.Errorf("sandbox: %s %s: open_tree: %w", slotName(cfg, slot), src, err)
+			}
+			spec.trees[slot] = childFDs.add(fd)
+		}
+	}
+	for _, fd := range cfg.KeepFDs {
+		// A duplicate: the init moves it to fd's number.
+		dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			return fmt.Errorf("sandbox: keep-fd %d is not open in this process", fd)
+		}
+		spec.keepSrc, spec.keepDst = append(spec.keepSrc, childFDs.add(dup)), append(spec.keepDst, fd)
+	}
+	socks, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("sandbox: socketpair: %w", err)
+	}
+	sock := os.NewFile(uintptr(socks[0]), "ringfence-supervisor")
+	spec.sock = childFDs.add(socks[1])
+	sv := &supervisor{sock: sock, pid: -1, pidfd: -1, cpuLimit: cfg.Rlimits.CPUTime}
+	var ours fdSet // the supervisor's ends of the sync pipes
+	defer ours.closeAll()
+	abort := func(err error) error {
+		ours.closeAll()
+		sv.teardown()
+		return err
+	}
+	ctl := &spawnCtl{ids: ids, readyR: -1}
+	spec.readyW = -1
+	if spec.syncR, ctl.syncW, err = pipeFDs(&childFDs, &ours); err != nil {
+		return abort(err)
+	}
+	ctl.flags = unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC |
+		unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP
+	if cfg.Net == NetNone {
+		ctl.flags |= unix.CLONE_NEWNET
+	}
+	if rootful {
+		// Two steps: the pid namespace first, where the init (still
+		// global root) sets vm.memfd_noexec and makes its proc mount,
+		// then the user namespace and the rest (init_linux.h).
+		spec.twoStep, spec.memfdNoexec = true, memfdNoexecSettable()
+		spec.unshareFlags, ctl.flags = ctl.flags&^unix.CLONE_NEWPID, unix.CLONE_NEWPID
+		if ctl.readyR, spec.readyW, err = pipeFDs(&ours, &childFDs); err != nil {
+			return abort(err)
+		}
+	}
+	if sv.cgroup, err = newSandboxCgroup(cfg); err != nil {
+		return abort(err)
+	}
+	ctl.hold = sv.cgroup != nil // the init joins the group before it forks anything
+	stdin, stdout, stderr := c.Stdin, c.Stdout, c.Stderr
+	if cfg.TTY {
+		if sv.pty, err = openPty(); err != nil {
+			return abort(err)
+		}
+		stdin, stdout, stderr = sv.pty.slave, sv.pty.slave, sv.pty.slave
+	}
+	if sv.stdio, err = openStdio(stdin, stdout, stderr); err != nil {
+		return abort(fmt.Errorf("sandbox: stdio: %w", err))
+	}
+	spec.stdio = sv.stdio.fds
+
+	t1 := time.Now()
+	sv.pid, sv.pidfd, err = spawnInit(spec, ctl)
+	// The init has its copies: ours would keep the socket open (no EOF
+	// when the init dies) and the detached mount trees alive.
+	childFDs.closeAll()
+	if sv.pty != nil {
+		sv.pty.slave.Close()
+	}
+	if err == errInitReports {
+		m, _, rerr := recvMsg(sock)
+		if rerr == nil && m.typ == msgError {
+			err = m.stageError(spec.ops, &spec.gate, c.Path, spec.pathEnv)
+		} else {
+			err = fmt.Errorf("sandbox: the init stage died during setup")
+		}
+	}
+	if err != nil {
+		return abort(err)
+	}
+	sv.stdio.started()
+	if ctl.hold {
+		if err := sv.cgroup.add(sv.pid); err != nil {
+			return abort(err)
+		}
+		if _, err := unix.Write(ctl.syncW, []byte{'G'}); err != nil {
+			return abort(fmt.Errorf("sandbox: releasing the init: %w", err))
+		}
+	}
+	ours.closeAll()
+	c.sv = sv
+	m, fd, err := recvMsg(sock)
+	if err != nil {
+		c.sv = nil
+		return abort(fmt.Errorf("sandbox: the init stage died during setup (%v)", err))
+	}
+	switch m.typ {
+	case msgStarted:
+	case msgError:
+		c.sv = nil
+		return abort(m.stageError(spec.ops, &spec.gate, c.Path, spec.pathEnv))
+	default:
+		c.sv = nil
+		return abort(fmt.Errorf("sandbox: unexpected message %d from the init stage", m.typ))
+	}
+	if fd >= 0 {
+		c.NotifyFD = os.NewFile(uintptr(fd), "seccomp-notify")
+	}
+	if sv.pty != nil {
+		sv.pty.start(c.Stdin, c.Stdout)
+	}
+	if c.Timings {
+		c.StageTimings = stageTimings(t0, t1, m)
+	}
+	if cfg.Timeout > 0 {
+		sv.timer = time.AfterFunc(cfg.Timeout, func() {
+			sv.mu.Lock()
+			defer sv.mu.Unlock()
+			if !sv.done {
+				sv.timedOut = true
+				sv.kill()
+			}
+		})
+	}
+	return nil
+}
+
+// teardown undoes a Start that failed: kills and reaps the init, closes
+// what Start opened.
+func (sv *supervisor) teardown() {
+	if sv.pid > 0 {
+		sv.kill()
+		sv.reapInit()
+	}
+	if sv.pidfd >= 0 {
+		unix.Close(sv.pidfd)
+		sv.pidfd = -1
+	}
+	if sv.stdio != nil {
+		sv.stdio.closeAll()
+	}
+	if sv.pty != nil {
+		sv.pty.slave.Close()
+		sv.pty.master.Close()
+	}
+	sv.sock.Close()
+	sv.cgroup.destroy()
+	sv.done = true
+	sv.exit = exitReport{Code: 125}
+}
+
+// workingDir is the caller's directory that the sandbox binds and starts in.
+func (c *Cmd) workingDir() (string, error) {
 	cwd := c.Dir
-	if cwd == "" && cfg.RootFS != "" {
+	if cwd == "" && c.Config.RootFS != "" {
 		// The caller's directory means nothing in another root: start at
 		// its / unless Dir or Chdir say otherwise.
 		cwd = "/"
@@ -104,261 +335,110 @@ func (c *Cmd) Start() error {
 	if cwd == "" {
 		var err error
 		if cwd, err = os.Getwd(); err != nil {
-			return fmt.Errorf("sandbox: working directory: %w", err)
+			return "", fmt.Errorf("sandbox: working directory: %w", err)
 		}
 	}
-	cwd, err := filepath.Abs(cwd)
-	if err != nil {
-		return err
-	}
-	ic := &initConfig{
-		Config: *cfg, Path: c.Path, Args: c.Args, Cwd: cwd, Timings: c.Timings,
-		Env: buildEnv(os.Environ(), c.Env, cfg.KeepEnv),
-	}
+	return filepath.Abs(cwd)
+}
 
-	// Files the init inherits: KeepFDs under their own numbers, then ours.
-	var extra []*os.File
-	maxKeep := 2
-	for _, fd := range cfg.KeepFDs {
-		maxKeep = max(maxKeep, fd)
+// chdirOf is CMD's working directory inside.
+func chdirOf(cfg *Config, cwd string) string {
+	if cfg.Chdir != "" {
+		return cfg.Chdir
 	}
-	extra = make([]*os.File, maxKeep-2)
-	for _, fd := range cfg.KeepFDs {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			return fmt.Errorf("sandbox: keep-fd %d is not open in this process", fd)
-		}
-		// A duplicate, closed after Start: an *os.File around the caller's
-		// own fd would close it when garbage collected.
-		dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
-		if err != nil {
-			return fmt.Errorf("sandbox: keep-fd %d: dup: %w", fd, err)
-		}
-		extra[fd-3] = os.NewFile(uintptr(dup), "keep-fd-"+strconv.Itoa(fd))
-	}
-	var opened []*os.File
-	for _, f := range extra {
-		if f != nil {
-			opened = append(opened, f)
-		}
-	}
-	defer func() {
-		for _, f := range opened {
-			f.Close()
-		}
-	}()
-	addFile := func(f *os.File) int {
-		opened = append(opened, f)
-		extra = append(extra, f)
-		return 3 + len(extra) - 1
-	}
-	rootful := os.Geteuid() == 0
-	openSource := func(p, what string) (source, error) {
-		p, err := filepath.Abs(p)
-		if err != nil {
-			return source{}, err
-		}
-		if !rootful {
-			if _, err := os.Stat(p); err != nil {
-				return source{}, fmt.Errorf("sandbox: %s: %w", what, err)
-			}
-			return source{FD: -1, Path: p}, nil
-		}
-		fd, err := unix.OpenTree(unix.AT_FDCWD, p, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
-		if err != nil {
-			return source{}, fmt.Errorf("sandbox: %s %s: open_tree: %w", what, p, err)
-		}
-		return source{FD: addFile(os.NewFile(uintptr(fd), p)), Path: p}, nil
-	}
+	return cwd
+}
 
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("sandbox: socketpair: %w", err)
-	}
-	sock := os.NewFile(uintptr(fds[0]), "ringfence-supervisor")
-	childSock := os.NewFile(uintptr(fds[1]), "ringfence-init")
-	sockFD := addFile(childSock)
-
+// sourcePaths are the host paths of the tree slots: the root (/ or
+// RootFS), the cwd when it is bound, then each bind's source ("" for a
+// tmpfs). Each must exist.
+func sourcePaths(cfg *Config, cwd string) ([]string, error) {
 	root := "/"
 	if cfg.RootFS != "" {
 		root = cfg.RootFS
 	}
-	if ic.RootSrc, err = openSource(root, "root file system"); err != nil {
-		sock.Close()
-		return err
-	}
-	ic.CwdSrc = source{FD: -1}
-	if bindCwd(cwd) {
-		if ic.CwdSrc, err = openSource(cwd, "working directory"); err != nil {
-			sock.Close()
-			return err
-		}
+	paths := []string{root, ""}
+	if bindCwd(cwd) && !cfg.NoDefaultMounts {
+		paths[slotCwd] = cwd
 	}
 	for _, m := range cfg.Mounts {
-		if m.Kind == MountTmpfs {
-			ic.BindSrcs = append(ic.BindSrcs, source{FD: -1})
+		p := ""
+		if m.Kind != MountTmpfs {
+			p = m.Source
+		}
+		paths = append(paths, p)
+	}
+	for slot, p := range paths {
+		if p == "" {
 			continue
 		}
-		src, err := openSource(m.Source, m.Kind.String()+" source")
+		abs, err := filepath.Abs(p)
 		if err != nil {
-			sock.Close()
-			return err
+			return nil, err
 		}
-		ic.BindSrcs = append(ic.BindSrcs, src)
-	}
-
-	attr, err := idMappings(cfg)
-	if err != nil {
-		sock.Close()
-		return err
-	}
-	ic.SetGroups = attr.GidMappingsEnableSetgroups
-	attr.Cloneflags = unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC |
-		unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP
-	if cfg.Net == NetNone {
-		attr.Cloneflags |= unix.CLONE_NEWNET
-	}
-	attr.Pdeathsig = syscall.SIGKILL
-	attr.Setsid = true
-
-	cg, err := newSandboxCgroup(cfg)
-	if err != nil {
-		sock.Close()
-		return err
-	}
-	stdin, stdout, stderr := c.Stdin, c.Stdout, c.Stderr
-	var pty *ptyProxy
-	if cfg.TTY {
-		if pty, err = openPty(); err != nil {
-			sock.Close()
-			cg.destroy()
-			return err
+		if _, err := os.Stat(abs); err != nil {
+			return nil, fmt.Errorf("sandbox: %s: %w", slotName(cfg, slot), err)
 		}
-		opened = append(opened, pty.slave) // the init has its copies after Start
-		stdin, stdout, stderr = pty.slave, pty.slave, pty.slave
+		paths[slot] = abs
 	}
-	ec := &exec.Cmd{
-		Path:        initPath(),
-		Args:        []string{initArgv0},
-		Env:         []string{initMarkerEnv + "=" + strconv.Itoa(sockFD), "GOGC=off", "GOMAXPROCS=1"},
-		Stdin:       stdin,
-		Stdout:      stdout,
-		Stderr:      stderr,
-		ExtraFiles:  extra,
-		SysProcAttr: attr,
-	}
-	// As root, vm.memfd_noexec is set in the sandbox's pid namespace before
-	// the init may go on (setMemfdNoexec), so the config waits for that.
-	memfdNoexec := memfdNoexecSettable()
-	configAfterStart := cg != nil || memfdNoexec
-	if !configAfterStart {
-		// Nothing to do first: the config waits in the socket buffer, and
-		// the init reads it the moment it starts (no round trip).
-		if err := sendConfig(sock, ic); err != nil {
-			sock.Close()
-			return err
-		}
-	}
-	t1 := time.Now()
-	if err := ec.Start(); err != nil {
-		sock.Close()
-		cg.destroy()
-		if pty != nil {
-			pty.master.Close()
-		}
-		return fmt.Errorf("sandbox: starting the init stage: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", err)
-	}
-	// The init has its copies now; ours would keep the socket open (no EOF
-	// when the init dies) and the detached mount trees alive.
-	for _, f := range opened {
-		f.Close()
-	}
-	opened = nil
-	sv := &supervisor{ec: ec, sock: sock, cgroup: cg, pty: pty}
-	c.sv = sv
-	if pty != nil {
-		pty.start(c.Stdin, c.Stdout)
-	}
-	fail := func(err error) error {
-		ec.Process.Kill()
-		ec.Wait()
-		pty.stop()
-		sock.Close()
-		cg.destroy()
-		sv.done = true
-		sv.exit = exitReport{Code: 125}
-		return err
-	}
-	if cg != nil {
-		// The init reads its config only once it is in the cgroup, so
-		// everything it forks is inside.
-		if err := cg.add(ec.Process.Pid); err != nil {
-			return fail(err)
-		}
-	}
-	if memfdNoexec {
-		if err := setMemfdNoexec(ec.Process.Pid); err != nil {
-			return fail(fmt.Errorf("sandbox: no execution from memfds: %w", err))
-		}
-	}
-	if configAfterStart {
-		if err := sendConfig(sock, ic); err != nil {
-			return fail(err)
-		}
-	}
-	for {
-		m, fd, err := recvMsg(sock)
-		if err != nil {
-			return fail(fmt.Errorf("sandbox: the init stage died during setup (%v); is sandbox.Init() called first thing in main?", err))
-		}
-		switch m.Type {
-		case msgWarn:
-			log.Warn(m.Warn)
-		case msgError:
-			if m.Err == nil {
-				return fail(errors.New("sandbox: setup failed"))
-			}
-			return fail(m.Err)
-		case msgStarted:
-			if fd >= 0 {
-				c.NotifyFD = os.NewFile(uintptr(fd), "seccomp-notify")
-			}
-			if c.Timings {
-				c.StageTimings = supervisorTimings(t0, t1, m.Timings)
-			}
-			if cfg.Timeout > 0 {
-				sv.timer = time.AfterFunc(cfg.Timeout, func() {
-					sv.mu.Lock()
-					sv.timedOut = true
-					sv.mu.Unlock()
-					sv.kill()
-				})
-			}
-			return nil
-		}
-	}
+	return paths, nil
 }
 
-func sendConfig(sock *os.File, ic *initConfig) error {
-	msg, err := json.Marshal(ic)
-	if err != nil {
-		return err
+// slotName says what a tree slot is, for messages.
+func slotName(cfg *Config, slot int) string {
+	switch slot {
+	case slotRoot:
+		return "root file system"
+	case slotCwd:
+		return "working directory"
 	}
-	if _, err := sock.Write(msg); err != nil {
-		return fmt.Errorf("sandbox: sending the config to the init stage: %w", err)
-	}
-	return nil
+	return cfg.Mounts[slot-slotBind0].Kind.String() + " source"
 }
 
-// supervisorTimings merges the supervisor's clocks with the init's stages.
-func supervisorTimings(t0, t1 time.Time, init []StageTiming) []StageTiming {
-	out := []StageTiming{{Stage: "supervisor", Duration: t1.Sub(t0)}}
-	for _, s := range init {
-		if s.Stage == "init-entered" {
-			out = append(out, StageTiming{Stage: "spawn", Duration: time.Unix(0, s.At).Sub(t1)})
-			continue
+func envValue(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if s, ok := strings.CutPrefix(kv, name+"="); ok {
+			v = s
 		}
-		out = append(out, s)
 	}
+	return v
+}
+
+// gateFor is the exec gate's part of the plan.
+func gateFor(cfg *Config, args, env []string, dir string, setGroups bool) gateSpec {
+	g := gateSpec{
+		Argv: args, Envp: env, Dir: dir,
+		UID: cfg.UID, GID: cfg.GID, SetGroups: setGroups, CapLast: capLast(),
+		NewSession: true, Dumpable: cfg.Notify, CTTY: cfg.TTY,
+		KeepFDs: cfg.KeepFDs, Filter: cfg.Filter, Notify: cfg.Notify,
+	}
+	if cfg.Notify {
+		g.SeccompFlag = unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
+	}
+	rl := cfg.Rlimits
+	g.Rlimits = append(g.Rlimits, gateRlimit{Resource: unix.RLIMIT_CORE})
+	for _, r := range []struct {
+		res      int
+		cur, max uint64
+	}{
+		{unix.RLIMIT_NOFILE, rl.Nofile, rl.Nofile},
+		{unix.RLIMIT_FSIZE, rl.Fsize, rl.Fsize},
+		{unix.RLIMIT_CPU, rl.CPUTime, rl.CPUTime + 1},
+		{unix.RLIMIT_NPROC, rl.Nproc, rl.Nproc},
+		{unix.RLIMIT_AS, rl.AS, rl.AS},
+	} {
+		if r.cur > 0 {
+			g.Rlimits = append(g.Rlimits, gateRlimit{r.res, r.cur, r.max})
+		}
+	}
+	return g
+}
+
+// stageTimings merges the supervisor's clocks with the init's stages.
+func stageTimings(t0, t1 time.Time, m initMsg) []StageTiming {
+	out := []StageTiming{{Stage: "supervisor", Duration: t1.Sub(t0)}, {Stage: "spawn", Duration: m.entered.Sub(t1)}}
+	out = append(out, m.stages...)
 	var sum time.Duration
 	for _, s := range out {
 		sum += s.Duration
@@ -370,7 +450,27 @@ func supervisorTimings(t0, t1 time.Time, init []StageTiming) []StageTiming {
 // and the init (PID 1 of the pid namespace: its death kills the rest).
 func (sv *supervisor) kill() {
 	sv.cgroup.kill()
-	sv.ec.Process.Kill()
+	sv.signal(unix.SIGKILL)
+}
+
+func (sv *supervisor) signal(sig syscall.Signal) error {
+	if sv.pidfd >= 0 {
+		return unix.PidfdSendSignal(sv.pidfd, sig, nil, 0)
+	}
+	return syscall.ESRCH
+}
+
+// reapInit waits for the init to end and returns its wait status.
+func (sv *supervisor) reapInit() unix.WaitStatus {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(sv.pid, &ws, 0, nil)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	sv.pid = -1
+	return ws
 }
 
 // Signal sends sig to CMD (through the init, which forwards it). SIGKILL
@@ -379,11 +479,20 @@ func (c *Cmd) Signal(sig os.Signal) error {
 	if c.sv == nil {
 		return errors.New("sandbox: not started")
 	}
-	if sig == syscall.SIGKILL {
+	s, ok := sig.(syscall.Signal)
+	if !ok {
+		return fmt.Errorf("sandbox: unsupported signal %v", sig)
+	}
+	c.sv.mu.Lock()
+	defer c.sv.mu.Unlock()
+	if c.sv.done {
+		return errors.New("sandbox: already exited")
+	}
+	if s == syscall.SIGKILL {
 		c.sv.kill()
 		return nil
 	}
-	return c.sv.ec.Process.Signal(sig)
+	return c.sv.signal(s)
 }
 
 // Pid is the host pid of the sandbox's init (PID 1 inside), or -1.
@@ -391,7 +500,7 @@ func (c *Cmd) Pid() int {
 	if c.sv == nil {
 		return -1
 	}
-	return c.sv.ec.Process.Pid
+	return c.sv.pid
 }
 
 // Wait waits for CMD to exit and for the sandbox to be gone. It returns nil
@@ -406,46 +515,44 @@ func (c *Cmd) Wait() error {
 	}
 	var rep *exitReport
 	for rep == nil {
-		m, _, err := recvMsg(sv.sock)
+		m, fd, err := recvMsg(sv.sock)
+		if fd >= 0 {
+			unix.Close(fd)
+		}
 		if err != nil {
 			break
 		}
-		switch m.Type {
-		case msgWarn:
-			c.logger().Warn(m.Warn)
-		case msgExit:
-			rep = m.Exit
+		if m.typ == msgExit {
+			r := exitFrom(m.status, m.cpu, sv.cpuLimit)
+			rep = &r
 		}
 	}
-	werr := sv.ec.Wait()
+	initStatus := sv.reapInit()
+	sv.mu.Lock()
+	sv.done = true
+	unix.Close(sv.pidfd)
+	sv.pidfd = -1
+	timedOut := sv.timedOut
+	sv.mu.Unlock()
+	sv.stdio.wait()
 	sv.pty.stop()
 	if sv.timer != nil {
 		sv.timer.Stop()
 	}
 	sv.sock.Close()
-	sv.mu.Lock()
-	timedOut := sv.timedOut
-	sv.mu.Unlock()
 	oom := sv.cgroup.oomDetail()
 	sv.cgroup.kill()
 	sv.cgroup.destroy()
-	sv.done = true
 	switch {
 	case timedOut:
 		sv.exit = exitReport{Code: 128 + int(syscall.SIGKILL), Signal: int(syscall.SIGKILL), Reason: ReasonTimeout}
 	case rep != nil:
 		sv.exit = *rep
-	default:
+	case initStatus.Signaled():
 		// The init died without a report: killed from outside.
-		sv.exit = exitReport{Code: 128 + int(syscall.SIGKILL), Signal: int(syscall.SIGKILL)}
-		var ee *exec.ExitError
-		if errors.As(werr, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				sv.exit = exitReport{Code: 128 + int(ws.Signal()), Signal: int(ws.Signal())}
-			} else if ok {
-				sv.exit = exitReport{Code: ws.ExitStatus()}
-			}
-		}
+		sv.exit = exitReport{Code: 128 + int(initStatus.Signal()), Signal: int(initStatus.Signal())}
+	default:
+		sv.exit = exitReport{Code: initStatus.ExitStatus()}
 	}
 	if oom != "" && sv.exit.Reason == ReasonNone && sv.exit.Signal == int(syscall.SIGKILL) {
 		sv.exit.Reason = ReasonMemory
@@ -456,79 +563,76 @@ func (c *Cmd) Wait() error {
 	return exitErrorFrom(sv.exit, c.Config.Timeout)
 }
 
-// recvMsg reads one message and an optional fd passed with it.
-func recvMsg(sock *os.File) (initMsg, int, error) {
-	var m initMsg
-	buf := make([]byte, 1<<16)
-	oob := make([]byte, unix.CmsgSpace(4))
-	conn, err := sock.SyscallConn()
-	if err != nil {
-		return m, -1, err
+// exitFrom says how CMD ended and whether the sandbox's own limits did it.
+func exitFrom(ws unix.WaitStatus, cpu time.Duration, cpuLimit uint64) exitReport {
+	if ws.Exited() {
+		return exitReport{Code: ws.ExitStatus()}
 	}
-	var n, oobn int
-	var rerr error
-	err = conn.Read(func(fd uintptr) bool {
-		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), buf, oob, unix.MSG_CMSG_CLOEXEC)
-		return rerr != unix.EAGAIN
-	})
-	if err == nil {
-		err = rerr
+	sig := ws.Signal()
+	rep := exitReport{Code: 128 + int(sig), Signal: int(sig)}
+	switch {
+	case sig == unix.SIGSYS:
+		rep.Reason = ReasonSeccomp
+	case sig == unix.SIGXCPU && cpuLimit > 0:
+		rep.Reason = ReasonCPUTime
+	case sig == unix.SIGKILL && cpuLimit > 0 && cpu >= time.Duration(cpuLimit)*time.Second:
+		rep.Reason = ReasonCPUTime
 	}
-	if err != nil {
-		return m, -1, err
-	}
-	if n == 0 {
-		return m, -1, errors.New("EOF")
-	}
-	fd := -1
-	if oobn > 0 {
-		if scms, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil && len(scms) > 0 {
-			if fds, err := unix.ParseUnixRights(&scms[0]); err == nil && len(fds) > 0 {
-				fd = fds[0]
-			}
-		}
-	}
-	if err := json.Unmarshal(buf[:n], &m); err != nil {
-		return m, fd, fmt.Errorf("bad message from the init stage: %w", err)
-	}
-	return m, fd, nil
+	return rep
+}
+
+// idMaps are the user namespace's id maps.
+type idMaps struct {
+	uid, gid         int // inside
+	hostUID, hostGID int
+	setGroups        bool // setgroups allowed (rootful); rootless it is denied
 }
 
 // idMappings builds the user namespace's id maps. As root, the sandbox's
 // ids map to an unprivileged host id (65534 unless HostUID/HostGID say
 // otherwise; host root only with MapHostRoot). Rootless, they map to the
 // caller's own ids and setgroups is denied (the kernel requires it).
-//
-// The init must hold capabilities in the new user namespace after its
-// execve: with UID 0 inside it does (root of its namespace); with another
-// UID it keeps them as ambient capabilities, which the gate clears.
-func idMappings(cfg *Config) (*syscall.SysProcAttr, error) {
-	attr := &syscall.SysProcAttr{}
-	var hostUID, hostGID int
+func idMappings(cfg *Config) (*idMaps, error) {
+	m := &idMaps{uid: cfg.UID, gid: cfg.GID}
 	if os.Geteuid() == 0 {
-		hostUID, hostGID = cfg.HostUID, cfg.HostGID
-		if hostUID == 0 && !cfg.MapHostRoot {
-			hostUID = DefaultHostID
+		m.hostUID, m.hostGID = cfg.HostUID, cfg.HostGID
+		if m.hostUID == 0 && !cfg.MapHostRoot {
+			m.hostUID = DefaultHostID
 		}
-		if hostGID == 0 && !cfg.MapHostRoot {
-			hostGID = DefaultHostID
+		if m.hostGID == 0 && !cfg.MapHostRoot {
+			m.hostGID = DefaultHostID
 		}
-		attr.GidMappingsEnableSetgroups = true
-	} else {
-		hostUID, hostGID = os.Geteuid(), os.Getegid()
-		if cfg.HostUID != 0 || cfg.HostGID != 0 {
-			return nil, fmt.Errorf("sandbox: HostUID/HostGID need root: rootless, the sandbox's ids map to your own (uid %d, gid %d)", hostUID, hostGID)
+		m.setGroups = true
+		return m, nil
+	}
+	m.hostUID, m.hostGID = os.Geteuid(), os.Getegid()
+	if cfg.HostUID != 0 || cfg.HostGID != 0 {
+		return nil, fmt.Errorf("sandbox: HostUID/HostGID need root: rootless, the sandbox's ids map to your own (uid %d, gid %d)", m.hostUID, m.hostGID)
+	}
+	return m, nil
+}
+
+// write writes the maps of the init's user namespace (from the parent
+// namespace, as the kernel requires for a map that is not one's own id).
+func (m *idMaps) write(pid int) error {
+	dir := "/proc/" + strconv.Itoa(pid) + "/"
+	files := [][2]string{
+		{"uid_map", fmt.Sprintf("%d %d 1\n", m.uid, m.hostUID)},
+		{"setgroups", "allow"},
+		{"gid_map", fmt.Sprintf("%d %d 1\n", m.gid, m.hostGID)},
+	}
+	if !m.setGroups {
+		files[1][1] = "deny"
+	}
+	for _, f := range files {
+		if f[0] == "setgroups" && m.setGroups {
+			continue // allow is the default
+		}
+		if err := os.WriteFile(dir+f[0], []byte(f[1]), 0); err != nil {
+			return &StageError{Stage: "identity", Op: "write " + f[0], Errno: errnoOf(err), Msg: msgOf(err)}
 		}
 	}
-	attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: cfg.UID, HostID: hostUID, Size: 1}}
-	attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: cfg.GID, HostID: hostGID, Size: 1}}
-	attr.Credential = &syscall.Credential{Uid: uint32(cfg.UID), Gid: uint32(cfg.GID), NoSetGroups: !attr.GidMappingsEnableSetgroups}
-	if cfg.UID != 0 {
-		for c := 0; c <= capLast(); c++ {
-			attr.AmbientCaps = append(attr.AmbientCaps, uintptr(c))
-		}
-	}
-	return attr, nil
+	return nil
 }
 
 // capLast is CAP_LAST_CAP of the running kernel.

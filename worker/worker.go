@@ -4,7 +4,6 @@
 // its replies, restarts it when it dies, and says why it died.
 //
 //	func main() {
-//		sandbox.Init() // first thing: the sandbox re-executes this binary
 //		w, err := worker.Start(worker.Config{Binary: "./pngworker"})
 //		...
 //		reply, err := w.Call(ctx, pngBytes)

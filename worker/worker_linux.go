@@ -68,8 +68,7 @@ type Worker struct {
 	restarts int
 }
 
-// Start starts a worker under pipe isolation. The program that calls it
-// must have called sandbox.Init first thing in main.
+// Start starts a worker under pipe isolation.
 func Start(cfg Config) (*Worker, error) {
 	im, err := newImage(cfg)
 	if err != nil {

@@ -32,7 +32,6 @@ const attackEnv = "RINGFENCE_WORKER_ATTACK"
 var pngWorker string // the example worker, built by TestMain
 
 func TestMain(m *testing.M) {
-	sandbox.Init()
 	if pid := os.Getenv(attackEnv); pid != "" {
 		os.Exit(attack(pid))
 	}

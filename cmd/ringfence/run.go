@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -334,7 +333,6 @@ func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, sv *aud
 		return withCode(exitUsage, err)
 	}
 	defer closeLog()
-	useInitExecutable(cmd)
 	if err := c.Start(); err != nil {
 		return withCode(exitSetupFail, err)
 	}
@@ -371,52 +369,6 @@ func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, sv *aud
 		return withCode(exitSetupFail, waitErr)
 	}
 	return nil
-}
-
-// useInitExecutable starts sandboxes through the small ringfence-init
-// executable when it stands beside this one (scripts/run installs both):
-// the init stage starts once per sandbox, and a small executable starts
-// faster than the whole CLI. Without it the CLI re-executes itself.
-func useInitExecutable(cmd *cobra.Command) {
-	exe, err := os.Executable()
-	if err != nil {
-		return
-	}
-	p := filepath.Join(filepath.Dir(exe), "ringfence-init")
-	if _, err := os.Stat(p); err != nil {
-		return
-	}
-	if os.Geteuid() == 0 && !reachableByOthers(p) {
-		// As root, the init runs as an unprivileged host uid: it must be
-		// able to reach and execute the file (re-executing ourselves through
-		// /proc/self/exe needs no such access).
-		return
-	}
-	if err := sandbox.SetInitExecutable(p); err != nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "ringfence: warning: not using %s: %v\n", p, err)
-	}
-}
-
-// reachableByOthers reports whether any user may execute path: every
-// directory above it searchable by others, the file executable by others.
-func reachableByOthers(path string) bool {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return false
-	}
-	fi, err := os.Stat(abs)
-	if err != nil || fi.Mode().Perm()&0o001 == 0 {
-		return false
-	}
-	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		di, err := os.Stat(dir)
-		if err != nil || di.Mode().Perm()&0o001 == 0 {
-			return false
-		}
-		if dir == "/" {
-			return true
-		}
-	}
 }
 
 // eventSink prints events on stderr and, with --log, as JSON lines.

@@ -14,12 +14,10 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/ringfence/ringfence/sandbox"
 	"github.com/ringfence/ringfence/worker"
 )
 
 func main() {
-	sandbox.Init() // first thing: the sandbox re-executes this binary as its init
 	bin := flag.String("worker", "./pngworker/pngworker", "the worker binary (static)")
 	strict := flag.Bool("strict", false, "run the worker without a filter, in SECCOMP_MODE_STRICT (it enters it itself)")
 	evil := flag.Bool("evil", false, "also send malicious requests (open, socket, fork, crash)")

@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// cliPath is cmd/ringfence, built once per test process (with
-// cmd/ringfence-init beside it) into the attacks' directory.
+// cliPath is cmd/ringfence, built once per test process into the attacks'
+// directory.
 var (
 	cliOnce sync.Once
 	cliPath string
@@ -31,15 +31,11 @@ func buildCLI(t testing.TB) string {
 		}
 		p := filepath.Join(sharedBin(t), "ringfence")
 		start := time.Now()
-		defer func() { t.Logf("go build ./cmd/ringfence ./cmd/ringfence-init: %v", time.Since(start)) }()
-		// Both executables, as scripts/run installs them: the CLI starts
-		// its sandboxes' init stage from ringfence-init beside it.
-		for _, pkg := range []string{"ringfence", "ringfence-init"} {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(filepath.Dir(p), pkg), "github.com/ringfence/ringfence/cmd/"+pkg).CombinedOutput()
-			if err != nil {
-				cliErr = fmt.Errorf("go build ./cmd/%s: %v\n%s", pkg, err, out)
-				return
-			}
+		defer func() { t.Logf("go build ./cmd/ringfence: %v", time.Since(start)) }()
+		out, err := exec.Command("go", "build", "-o", p, "github.com/ringfence/ringfence/cmd/ringfence").CombinedOutput()
+		if err != nil {
+			cliErr = fmt.Errorf("go build ./cmd/ringfence: %v\n%s", err, out)
+			return
 		}
 		cliPath = p
 	})

@@ -22,7 +22,6 @@ import (
 func TestMain(m *testing.M) {
 	// Start re-executes this test binary as the sandbox's init: that copy
 	// must become the init instead of running the tests.
-	sandbox.Init()
 	if token := os.Getenv(supervisorEnv); token != "" {
 		supervisorMain(token) // exits
 	}

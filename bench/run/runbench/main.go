@@ -26,7 +26,6 @@ import (
 
 func main() {
 	t0 := time.Now()
-	sandbox.Init()
 	filterFile := flag.String("filter", "", "raw seccomp filter `file`")
 	timings := flag.Bool("timings", false, "print stage costs to stderr")
 	rss := flag.Bool("rss", false, "print the supervisor's peak RSS to stderr")

@@ -1,0 +1,800 @@
+//go:build cgo
+
+// The sandbox's init stage: PID 1 of the sandbox, forked straight from the
+// supervisor by rf_spawn with clone3 and running only this C code. There is
+// no execve and no second Go runtime: the supervisor's Go code plans
+// everything (the mount operations, the Landlock rules, the gate's
+// arguments) into struct rf_init_args, and the child reads its copy of that
+// memory. Starting a second Go runtime cost more than everything the init
+// does (docs/run-design.md, "Cost of each stage").
+//
+// Rules for this file: the child is a copy of one thread of a
+// multi-threaded Go process, so it uses only system calls and thin libc
+// wrappers. No malloc, no stdio, no locks, and no glibc set*id or
+// setgroups wrappers (they broadcast to threads that do not exist here).
+// Go's signal handlers are reset before anything else; every signal stays
+// blocked in the init (the reaper takes them with sigwaitinfo).
+//
+// Privilege: from the clone on the child is in new user, mount, pid, ipc,
+// uts, cgroup (and network) namespaces with every capability of its user
+// namespace and none on the host. It waits for the supervisor to write its
+// uid and gid maps, takes its ids, builds the file system view, Landlock
+// ruleset, hostname and loopback, then forks CMD through the exec gate
+// (gate_linux.c), which drops everything and installs seccomp last.
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include "init_linux.h"
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
+#ifndef SYS_landlock_add_rule
+#define SYS_landlock_add_rule 445
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+#define RF_OPEN_TREE_CLONE 1
+#define RF_AT_RECURSIVE 0x8000
+#define RF_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define RF_LANDLOCK_RULE_PATH_BENEATH 1
+#define RF_FSOPEN_CLOEXEC 1
+#define RF_FSCONFIG_CMD_CREATE 6
+#define RF_FSMOUNT_CLOEXEC 1
+#define RF_MOUNT_ATTR_NOSUID 0x2
+#define RF_MOUNT_ATTR_NODEV 0x4
+#define RF_MOUNT_ATTR_NOEXEC 0x8
+
+struct rf_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+struct rf_mount_attr {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+struct rf_ruleset_attr {
+	uint64_t handled_access_fs, handled_access_net, scoped;
+};
+
+struct rf_path_beneath {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
+
+// The init's working state.
+struct init {
+	struct rf_init_args *a;
+	int sock;
+	int landlock_fd;
+	int cmd_pid;
+	int listener;
+	int proc_fd; // two_step: the pid namespace's proc, made as global root
+	struct rf_msg msg;
+	struct timespec t;
+};
+
+static void copy_str(char *dst, size_t n, const char *src) {
+	size_t i = 0;
+	for (; src && i + 1 < n && src[i]; i++) dst[i] = src[i];
+	dst[i] = 0;
+}
+
+static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec; }
+
+static void send_msg(int sock, const struct rf_msg *m, int fd) {
+	struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof *m};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		memset(&u, 0, sizeof u);
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof u.buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	}
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+	}
+}
+
+// fail_at reports the failing step and ends the init (and with it the
+// namespaces, and every mount made so far).
+static void __attribute__((noreturn)) fail_at(struct init *st, int stage, int index, const char *what, const char *path, int err) {
+	st->msg.type = RF_MSG_ERROR;
+	st->msg.stage = stage;
+	st->msg.index = index;
+	st->msg.err = err;
+	copy_str(st->msg.what, sizeof st->msg.what, what);
+	copy_str(st->msg.path, sizeof st->msg.path, path);
+	send_msg(st->sock, &st->msg, -1);
+	syscall(SYS_exit_group, 125);
+	for (;;) {
+	}
+}
+
+static void __attribute__((noreturn)) fail(struct init *st, int stage, int index, const char *what, int err) {
+	fail_at(st, stage, index, what, NULL, err);
+}
+
+// stage_done records how long the stage took.
+static void stage_done(struct init *st, int stage) {
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	st->msg.stage_ns[stage] = ns_of(&now) - ns_of(&st->t);
+	st->t = now;
+}
+
+// ---- fds ----------------------------------------------------------------
+
+static void sort_ints(int *v, int n) {
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			int t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+int rf_close_all_but(int *keep, int n) {
+	sort_ints(keep, n);
+	unsigned int from = 3;
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < (int)from) continue;
+		if ((unsigned int)keep[i] > from && syscall(SYS_close_range, from, keep[i] - 1, 0) < 0) return -1;
+		from = keep[i] + 1;
+	}
+	return syscall(SYS_close_range, from, ~0U, 0);
+}
+
+// move_fds puts stdio at 0-2 and the kept fds at their numbers, moves the
+// init's own fds (socket, sync pipe, mount trees) above all of them, and
+// closes every other fd the child inherited from the supervisor: other
+// sandboxes' sockets and pipes, the Go runtime's epoll fd, files.
+static int move_fds(struct rf_init_args *a) {
+	int base = 3;
+	for (int i = 0; i < a->nkeep; i++)
+		if (a->keep_dst[i] >= base) base = a->keep_dst[i] + 1;
+	// High copies first: a source may sit on another's destination.
+	int hi_stdio[3], hi_keep[a->nkeep + 1];
+	for (int i = 0; i < 3; i++)
+		if ((hi_stdio[i] = fcntl(a->stdio[i], F_DUPFD_CLOEXEC, base)) < 0) return -1;
+	for (int i = 0; i < a->nkeep; i++)
+		if ((hi_keep[i] = fcntl(a->keep_src[i], F_DUPFD_CLOEXEC, base)) < 0) return -1;
+	if ((a->sock = fcntl(a->sock, F_DUPFD_CLOEXEC, base)) < 0) return -1;
+	if ((a->sync_r = fcntl(a->sync_r, F_DUPFD_CLOEXEC, base)) < 0) return -1;
+	if (a->ready_w >= 0 && (a->ready_w = fcntl(a->ready_w, F_DUPFD_CLOEXEC, base)) < 0) return -1;
+	for (int i = 0; i < a->ntrees; i++)
+		if (a->trees[i] >= 0 && (a->trees[i] = fcntl(a->trees[i], F_DUPFD_CLOEXEC, base)) < 0) return -1;
+	// Then the final numbers, inherited by CMD.
+	for (int i = 0; i < 3; i++)
+		if (dup3(hi_stdio[i], i, 0) < 0) return -1;
+	for (int i = 0; i < a->nkeep; i++)
+		if (dup3(hi_keep[i], a->keep_dst[i], 0) < 0) return -1;
+	int keep[a->nkeep + a->ntrees + 3];
+	int n = 0;
+	for (int i = 0; i < a->nkeep; i++) keep[n++] = a->keep_dst[i];
+	keep[n++] = a->sock;
+	keep[n++] = a->sync_r;
+	if (a->ready_w >= 0) keep[n++] = a->ready_w;
+	for (int i = 0; i < a->ntrees; i++)
+		if (a->trees[i] >= 0) keep[n++] = a->trees[i];
+	return rf_close_all_but(keep, n);
+}
+
+// ---- identity -----------------------------------------------------------
+
+// take_ids switches to the init's ids inside, with raw calls (see the top),
+// and makes sure every capability of the namespace stays effective.
+static void take_ids(struct init *st) {
+	struct rf_init_args *a = st->a;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail(st, RF_STAGE_SETUP, -1, "PR_SET_KEEPCAPS", errno);
+	if (a->setgroups && syscall(SYS_setgroups, 0, NULL) < 0) fail(st, RF_STAGE_SETUP, -1, "setgroups", errno);
+	if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0) fail(st, RF_STAGE_SETUP, -1, "setresgid", errno);
+	if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0) fail(st, RF_STAGE_SETUP, -1, "setresuid", errno);
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) < 0) fail(st, RF_STAGE_SETUP, -1, "capget", errno);
+	if (data[0].effective != data[0].permitted || data[1].effective != data[1].permitted) {
+		data[0].effective = data[0].permitted;
+		data[1].effective = data[1].permitted;
+		if (syscall(SYS_capset, &hdr, data) < 0) fail(st, RF_STAGE_SETUP, -1, "capset", errno);
+	}
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
+// die_with_supervisor: SIGKILL when the supervisor's thread ends. After
+// take_ids, which clears the setting (any change of credentials does);
+// if the supervisor died before, its end of the socket is closed.
+static void die_with_supervisor(struct init *st) {
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail(st, RF_STAGE_SETUP, -1, "PR_SET_PDEATHSIG", errno);
+	struct pollfd p = {.fd = st->sock, .events = POLLRDHUP};
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP))) syscall(SYS_exit_group, 125);
+}
+
+// two_step runs as global root in the new pid namespace (see
+// rf_init_args.two_step), then moves into the user namespace and the rest.
+static void two_step(struct init *st) {
+	struct rf_init_args *a = st->a;
+	if (a->memfd_noexec) {
+		// Per pid namespace, applied to the writer's: 2 means no memfd can
+		// ever be executed here (Landlock does not see memfds).
+		int fd = open("/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
+		if (fd < 0) fail_at(st, RF_STAGE_SETUP, -1, "open", "/proc/sys/vm/memfd_noexec", errno);
+		if (write(fd, "2", 1) != 1) fail_at(st, RF_STAGE_SETUP, -1, "write", "/proc/sys/vm/memfd_noexec", errno);
+		close(fd);
+	}
+	long fs = syscall(SYS_fsopen, "proc", RF_FSOPEN_CLOEXEC);
+	if (fs < 0) fail(st, RF_STAGE_SETUP, -1, "fsopen proc", errno);
+	if (syscall(SYS_fsconfig, fs, RF_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) fail(st, RF_STAGE_SETUP, -1, "fsconfig proc", errno);
+	long m = syscall(SYS_fsmount, fs, RF_FSMOUNT_CLOEXEC, RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV | RF_MOUNT_ATTR_NOEXEC);
+	if (m < 0) fail(st, RF_STAGE_SETUP, -1, "fsmount proc", errno);
+	close((int)fs);
+	st->proc_fd = (int)m;
+	if (unshare((int)a->unshare_flags) < 0) fail(st, RF_STAGE_SETUP, -1, "unshare", errno);
+	if (write(a->ready_w, "U", 1) != 1) fail(st, RF_STAGE_SETUP, -1, "write ready", errno);
+	close(a->ready_w);
+}
+
+// ---- mounts -------------------------------------------------------------
+
+static int is_dir(const char *p) {
+	struct stat s;
+	return stat(p, &s) == 0 && S_ISDIR(s.st_mode);
+}
+
+// mkdir_p makes path and its missing parents.
+static int mkdir_p(const char *path) {
+	if (is_dir(path)) return 0;
+	char buf[4096];
+	size_t n = strlen(path);
+	if (n >= sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != 0) continue;
+		char c = buf[i];
+		buf[i] = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST) return -1;
+		buf[i] = c;
+	}
+	if (!is_dir(path)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+// make_file makes an empty file at path (and its directory) if missing.
+static int make_file(const char *path) {
+	struct stat s;
+	if (stat(path, &s) == 0) return 0;
+	char dir[4096];
+	size_t n = strlen(path);
+	if (n >= sizeof dir) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dir, path, n + 1);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir_p(dir) < 0) return -1;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) return -1;
+	close(fd);
+	return 0;
+}
+
+static int attach_tree(struct init *st, int index, const struct rf_op *op) {
+	int tree = st->a->trees[op->slot];
+	struct stat s;
+	if (fstat(tree, &s) < 0) fail(st, RF_STAGE_MOUNTS, index, "stat bind source", errno);
+	if ((S_ISDIR(s.st_mode) ? mkdir_p(op->path) : make_file(op->path)) < 0)
+		fail(st, RF_STAGE_MOUNTS, index, "create mount point", errno);
+	struct rf_mount_attr attr = {.attr_set = op->attr, .propagation = MS_PRIVATE};
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | RF_AT_RECURSIVE, &attr, sizeof attr) < 0)
+		fail(st, RF_STAGE_MOUNTS, index, "mount_setattr", errno);
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, op->path, RF_MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		fail(st, RF_STAGE_MOUNTS, index, "move_mount", errno);
+	close(tree);
+	st->a->trees[op->slot] = -1;
+	return 0;
+}
+
+static void run_op(struct init *st, int index) {
+	const struct rf_op *op = &st->a->ops[index];
+	struct stat s;
+	if (op->optional && lstat(op->path, &s) < 0) return;
+	switch (op->kind) {
+	case RF_OP_PRIVATE:
+		if (mount("", op->path, NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail(st, RF_STAGE_MOUNTS, index, "make private", errno);
+		break;
+	case RF_OP_OPEN_TREE: {
+		long fd = syscall(SYS_open_tree, AT_FDCWD, op->path, RF_OPEN_TREE_CLONE | O_CLOEXEC | RF_AT_RECURSIVE);
+		if (fd < 0) fail(st, RF_STAGE_MOUNTS, index, "open_tree", errno);
+		st->a->trees[op->slot] = (int)fd;
+		break;
+	}
+	case RF_OP_ATTACH:
+		attach_tree(st, index, op);
+		break;
+	case RF_OP_MOUNT:
+		if (mkdir_p(op->path) < 0) fail(st, RF_STAGE_MOUNTS, index, "create mount point", errno);
+		if (mount(op->source, op->path, op->fstype, op->flags, op->data) < 0) fail(st, RF_STAGE_MOUNTS, index, "mount", errno);
+		break;
+	case RF_OP_BIND:
+		if (make_file(op->path) < 0) fail(st, RF_STAGE_MOUNTS, index, "create mount point", errno);
+		if (mount(op->source, op->path, NULL, MS_BIND, NULL) < 0) fail(st, RF_STAGE_MOUNTS, index, "bind", errno);
+		break;
+	case RF_OP_MKDIR:
+		if (mkdir(op->path, op->mode) < 0) fail(st, RF_STAGE_MOUNTS, index, "mkdir", errno);
+		break;
+	case RF_OP_SYMLINK:
+		if (symlink(op->source, op->path) < 0) fail(st, RF_STAGE_MOUNTS, index, "symlink", errno);
+		break;
+	case RF_OP_SETATTR: {
+		struct rf_mount_attr attr = {.attr_set = op->attr};
+		if (syscall(SYS_mount_setattr, AT_FDCWD, op->path, 0, &attr, sizeof attr) < 0)
+			fail(st, RF_STAGE_MOUNTS, index, "make read-only", errno);
+		break;
+	}
+	case RF_OP_PROC:
+		if (mkdir_p(op->path) < 0) fail(st, RF_STAGE_MOUNTS, index, "create mount point", errno);
+		if (st->proc_fd >= 0) {
+			if (syscall(SYS_move_mount, st->proc_fd, "", AT_FDCWD, op->path, RF_MOVE_MOUNT_F_EMPTY_PATH) < 0)
+				fail(st, RF_STAGE_MOUNTS, index, "move_mount", errno);
+			close(st->proc_fd);
+			st->proc_fd = -1;
+		} else if (mount("proc", op->path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+			fail(st, RF_STAGE_MOUNTS, index, "mount proc", errno);
+		}
+		break;
+	case RF_OP_PIVOT:
+		// pivot_root(".", ".") stacks the old root on top of the new one;
+		// the lazy unmount then takes it away for good.
+		if (chdir(op->path) < 0) fail(st, RF_STAGE_MOUNTS, index, "chdir", errno);
+		if (syscall(SYS_pivot_root, ".", ".") < 0) fail(st, RF_STAGE_MOUNTS, index, "pivot_root", errno);
+		if (umount2(".", MNT_DETACH) < 0) fail(st, RF_STAGE_MOUNTS, index, "detach old root", errno);
+		if (chdir("/") < 0) fail(st, RF_STAGE_MOUNTS, index, "chdir /", errno);
+		break;
+	default:
+		fail(st, RF_STAGE_MOUNTS, index, "unknown operation", EINVAL);
+	}
+}
+
+static void stage_mounts(struct init *st) {
+	for (int i = 0; i < st->a->nops; i++) run_op(st, i);
+	for (int i = 0; i < st->a->ntrees; i++)
+		if (st->a->trees[i] >= 0) {
+			close(st->a->trees[i]);
+			st->a->trees[i] = -1;
+		}
+}
+
+// ---- hostname, loopback -------------------------------------------------
+
+static void stage_hostname(struct init *st) {
+	const char *h = st->a->hostname;
+	if (h && sethostname(h, strlen(h)) < 0) fail(st, RF_STAGE_HOSTNAME, -1, "sethostname", errno);
+}
+
+static void stage_network(struct init *st) {
+	if (!st->a->lo_up) return;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0) fail(st, RF_STAGE_NETWORK, -1, "socket", errno);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	copy_str(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) fail(st, RF_STAGE_NETWORK, -1, "SIOCGIFFLAGS lo", errno);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) fail(st, RF_STAGE_NETWORK, -1, "SIOCSIFFLAGS lo up", errno);
+	close(s);
+}
+
+// ---- Landlock -----------------------------------------------------------
+
+static void add_rule(struct init *st, int index, const char *path, uint64_t rights) {
+	struct rf_init_args *a = st->a;
+	int pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0) fail_at(st, RF_STAGE_LANDLOCK, index, "open", path, errno);
+	struct stat s;
+	if (fstat(pfd, &s) == 0 && !S_ISDIR(s.st_mode)) rights &= a->ll_file_rights;
+	struct rf_path_beneath pb = {.allowed_access = rights & a->ll_handled_fs, .parent_fd = pfd};
+	if (syscall(SYS_landlock_add_rule, st->landlock_fd, RF_LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+		fail_at(st, RF_STAGE_LANDLOCK, index, "landlock_add_rule", path, errno);
+	close(pfd);
+}
+
+// under_any reports whether p is one of list or beneath one.
+static int under_any(const char *p, const char *const *list, int n) {
+	for (int i = 0; i < n; i++) {
+		size_t k = strlen(list[i]);
+		if (strncmp(p, list[i], k) == 0 && (p[k] == 0 || p[k] == '/')) return 1;
+	}
+	return 0;
+}
+
+// holds_any reports whether some path of list is strictly beneath dir.
+static int holds_any(const char *dir, const char *const *list, int n) {
+	size_t k = strlen(dir);
+	for (int i = 0; i < n; i++)
+		if (strlen(list[i]) > k && strncmp(list[i], dir, k) == 0 && list[i][k] == '/') return 1;
+	return 0;
+}
+
+struct rf_dirent {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+// exec_scan grants execute on every entry of dir (path[0:len]) that is
+// neither writable nor holds a writable mount, splitting the directories
+// that hold one. Rights are additive down the tree, so execute cannot be
+// granted at / and taken away at /tmp: the read-only siblings get it.
+static void exec_scan(struct init *st, char *path, size_t len) {
+	struct rf_init_args *a = st->a;
+	int fd = open(len ? path : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) return;
+	char buf[4096] __attribute__((aligned(8)));
+	long n;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			struct rf_dirent *d = (struct rf_dirent *)(buf + off);
+			off += d->reclen;
+			if (!strcmp(d->name, ".") || !strcmp(d->name, "..")) continue;
+			size_t k = strlen(d->name);
+			if (len + 1 + k + 1 > 4096) continue;
+			path[len] = '/';
+			memcpy(path + len + 1, d->name, k + 1);
+			size_t plen = len + 1 + k;
+			if (under_any(path, a->ll_noexec, a->nnoexec) || under_any(path, a->ll_writable, a->nwritable)) continue;
+			if (holds_any(path, a->ll_writable, a->nwritable)) {
+				int dir = d->type == DT_DIR;
+				if (d->type == DT_UNKNOWN) {
+					struct stat s;
+					dir = fstatat(fd, d->name, &s, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(s.st_mode);
+				}
+				if (dir) exec_scan(st, path, plen);
+				path[len] = 0;
+				continue;
+			}
+			add_rule(st, -1, path, a->ll_exec_rights);
+		}
+	}
+	path[len] = 0;
+	close(fd);
+}
+
+// stage_landlock builds the ruleset for the final view; the gate child
+// restricts itself with it (landlock_restrict_self is per thread).
+static void stage_landlock(struct init *st) {
+	struct rf_init_args *a = st->a;
+	if (!a->landlock) return;
+	struct rf_ruleset_attr attr = {.handled_access_fs = a->ll_handled_fs, .scoped = a->ll_scoped};
+	long fd = syscall(SYS_landlock_create_ruleset, &attr, a->ll_attr_size, 0);
+	if (fd < 0) fail(st, RF_STAGE_LANDLOCK, -1, "landlock_create_ruleset", errno);
+	st->landlock_fd = (int)fd;
+	for (int i = 0; i < a->nrules; i++) add_rule(st, i, a->rules[i].path, a->rules[i].rights);
+	char path[4096];
+	path[0] = 0;
+	exec_scan(st, path, 0);
+}
+
+// ---- PATH lookup --------------------------------------------------------
+
+static int join(char *out, size_t n, const char *dir, size_t dlen, const char *name) {
+	size_t nlen = strlen(name);
+	if (dlen + 1 + nlen + 1 > n) return -1;
+	memcpy(out, dir, dlen);
+	size_t k = dlen;
+	if (k == 0 || out[k - 1] != '/') out[k++] = '/';
+	memcpy(out + k, name, nlen + 1);
+	return 0;
+}
+
+// stage_resolve finds CMD inside the sandbox's view, in CMD's PATH.
+static void stage_resolve(struct init *st) {
+	struct rf_init_args *a = st->a;
+	const size_t n = 4096;
+	if (strchr(a->cmd, '/')) {
+		if (a->cmd[0] == '/') {
+			copy_str(a->resolved, n, a->cmd);
+		} else if (join(a->resolved, n, a->gate.dir, strlen(a->gate.dir), a->cmd) < 0) {
+			fail(st, RF_STAGE_RESOLVE, -1, "path too long", ENAMETOOLONG);
+		}
+		return;
+	}
+	for (const char *p = a->path_env; p && *p;) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > 0 && p[0] == '/' && join(a->resolved, n, p, len, a->cmd) == 0) {
+			struct stat s;
+			if (stat(a->resolved, &s) == 0 && S_ISREG(s.st_mode) && (s.st_mode & 0111)) return;
+		}
+		if (!end) break;
+		p = end + 1;
+	}
+	fail(st, RF_STAGE_RESOLVE, -1, "look up in PATH", ENOENT);
+}
+
+// ---- the gate -----------------------------------------------------------
+
+static void stage_gate(struct init *st) {
+	struct rf_init_args *a = st->a;
+	a->gate.path = a->resolved;
+	a->gate.landlock_fd = st->landlock_fd;
+	struct gate_result r;
+	if (gate_spawn(&a->gate, &r) < 0) {
+		copy_str(st->msg.gate_stage, sizeof st->msg.gate_stage, r.stage);
+		fail_at(st, RF_STAGE_GATE, -1, r.op, a->resolved, r.err);
+	}
+	st->cmd_pid = r.pid;
+	st->listener = r.listener_fd;
+	if (st->landlock_fd >= 0) close(st->landlock_fd);
+	st->landlock_fd = -1;
+}
+
+// ---- PID 1 --------------------------------------------------------------
+
+// The signals the init forwards to CMD. PID 1 of a pid namespace only
+// receives signals it handles, so each gets a handler; they stay blocked
+// and are taken with sigwaitinfo.
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
+
+static void on_signal(int sig) { (void)sig; }
+
+static void reset_signals(void) {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < 65; s++) {
+		if (s == SIGKILL || s == SIGSTOP) continue;
+		sigaction(s, &sa, NULL);
+	}
+	sa.sa_handler = on_signal;
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &sa, NULL);
+}
+
+// reap waits for every child (PID 1 inherits orphans) until CMD exits,
+// forwarding signals to CMD meanwhile, and reports how CMD ended.
+static void __attribute__((noreturn)) reap(struct init *st) {
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaddset(&set, forwarded[i]);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0) continue;
+		if (sig != SIGCHLD) {
+			kill(st->cmd_pid, sig);
+			continue;
+		}
+		for (;;) {
+			int status;
+			struct rusage ru;
+			pid_t pid = wait4(-1, &status, WNOHANG, &ru);
+			if (pid <= 0) break;
+			if (pid != st->cmd_pid) continue;
+			memset(&st->msg, 0, sizeof st->msg);
+			st->msg.type = RF_MSG_EXIT;
+			st->msg.status = status;
+			st->msg.cpu_ns = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+					 ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+			send_msg(st->sock, &st->msg, -1);
+			int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			syscall(SYS_exit_group, code);
+		}
+	}
+}
+
+// set_cmdline overwrites the init's copy of the supervisor's argv with its
+// own name, so that ps shows "ringfence-init" rather than a second copy of
+// the supervisor's command line. The bounds come from /proc/self/stat
+// (fields 48 and 49, arg_start and arg_end).
+static void set_cmdline(const char *name) {
+	char buf[1024];
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) return;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0) return;
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p) return;
+	unsigned long field[52] = {0};
+	int k = 2; // the field after ')' is the 3rd
+	for (p++; *p && k < 50; k++) {
+		while (*p == ' ') p++;
+		if (*p >= '0' && *p <= '9')
+			for (; *p >= '0' && *p <= '9'; p++) field[k + 1] = field[k + 1] * 10 + (unsigned long)(*p - '0');
+		else
+			while (*p && *p != ' ') p++;
+	}
+	unsigned long start = field[48], end = field[49];
+	if (start == 0 || end <= start || end - start > (1UL << 20)) return;
+	char *area = (char *)start;
+	memset(area, 0, end - start);
+	copy_str(area, end - start, name);
+}
+
+static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
+	struct init st = {.a = a, .sock = -1, .landlock_fd = -1, .cmd_pid = -1, .listener = -1, .proc_fd = -1};
+	struct timespec entered;
+	clock_gettime(CLOCK_REALTIME, &entered);
+	clock_gettime(CLOCK_MONOTONIC, &st.t);
+	reset_signals();
+	if (move_fds(a) < 0) syscall(SYS_exit_group, 125);
+	st.sock = a->sock;
+	prctl(PR_SET_NAME, "ringfence-init", 0, 0, 0);
+	set_cmdline("ringfence-init");
+	setsid();
+	if (a->two_step) two_step(&st);
+	char go = 0;
+	ssize_t n;
+	while ((n = read(a->sync_r, &go, 1)) < 0 && errno == EINTR) {
+	}
+	if (n != 1 || go != 'G') syscall(SYS_exit_group, 125); // the supervisor gave up
+	close(a->sync_r);
+	// Not dumpable: CMD (uid 0 inside too) must not open /proc/1/mem or
+	// ptrace the init, which holds every capability of the namespace and
+	// the supervisor's socket. Only now: it makes /proc/PID/* root's, and
+	// a rootless supervisor must write uid_map and gid_map first.
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	take_ids(&st);
+	die_with_supervisor(&st);
+	stage_done(&st, RF_STAGE_SETUP);
+
+	stage_mounts(&st);
+	stage_done(&st, RF_STAGE_MOUNTS);
+	stage_hostname(&st);
+	stage_done(&st, RF_STAGE_HOSTNAME);
+	stage_network(&st);
+	stage_done(&st, RF_STAGE_NETWORK);
+	stage_landlock(&st);
+	stage_done(&st, RF_STAGE_LANDLOCK);
+	stage_resolve(&st);
+	stage_done(&st, RF_STAGE_RESOLVE);
+	stage_gate(&st);
+	stage_done(&st, RF_STAGE_GATE);
+
+	st.msg.type = RF_MSG_STARTED;
+	st.msg.pid = st.cmd_pid;
+	st.msg.entered_ns = ns_of(&entered);
+	send_msg(st.sock, &st.msg, st.listener);
+	if (st.listener >= 0) close(st.listener);
+	reap(&st);
+}
+
+// write_file writes s to dir/name with raw calls.
+static int write_file(const char *dir, const char *name, const char *s) {
+	char path[128];
+	size_t d = strlen(dir), n = strlen(name);
+	if (d + n + 1 > sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, d);
+	memcpy(path + d, name, n + 1);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) return -1;
+	size_t len = strlen(s);
+	ssize_t w = write(fd, s, len);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return w == (ssize_t)len ? 0 : -1;
+}
+
+static int spawn_failed(struct rf_spawn_ctl *c, const char *what, int err) {
+	copy_str(c->what, sizeof c->what, what);
+	c->err = err;
+	return -2;
+}
+
+// map_ids writes the init's uid and gid maps: from the parent user
+// namespace, as the kernel requires for any map but one's own id.
+static int map_ids(struct rf_spawn_ctl *c) {
+	char dir[64];
+	size_t k = strlen(c->map_dir);
+	if (k + 16 > sizeof dir) return spawn_failed(c, "map directory", ENAMETOOLONG);
+	memcpy(dir, c->map_dir, k);
+	char digits[16];
+	int d = 0;
+	for (int p = c->pid; p > 0 || d == 0; p /= 10) digits[d++] = (char)('0' + p % 10);
+	while (d > 0) dir[k++] = digits[--d];
+	dir[k++] = '/';
+	dir[k] = 0;
+	if (write_file(dir, "uid_map", c->uid_map) < 0) return spawn_failed(c, "write uid_map", errno);
+	if (c->setgroups && write_file(dir, "setgroups", c->setgroups) < 0) return spawn_failed(c, "write setgroups", errno);
+	if (write_file(dir, "gid_map", c->gid_map) < 0) return spawn_failed(c, "write gid_map", errno);
+	return 0;
+}
+
+int rf_spawn(struct rf_init_args *a, struct rf_spawn_ctl *c) {
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int pfd = -1;
+	struct rf_clone_args ca;
+	memset(&ca, 0, sizeof ca);
+	ca.flags = c->flags | CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)&pfd;
+	ca.exit_signal = SIGCHLD;
+	long pid = syscall(SYS_clone3, &ca, sizeof ca);
+	if (pid == 0) init_main(a);
+	c->err = pid < 0 ? errno : 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	c->pid = (int)pid;
+	c->pidfd = pfd;
+	if (pid < 0) return -1;
+	if (a->two_step) {
+		char u = 0;
+		ssize_t n;
+		while ((n = read(c->ready_r, &u, 1)) < 0 && errno == EINTR) {
+		}
+		if (n != 1) return spawn_failed(c, "", 0); // the init reports why
+	}
+	if (map_ids(c) < 0) return -2;
+	if (!c->hold && write(c->sync_w, "G", 1) != 1) return spawn_failed(c, "release the init", errno);
+	return 0;
+}

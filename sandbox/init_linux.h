@@ -1,0 +1,151 @@
+// The sandbox's init stage, in C: see init_linux.c.
+#ifndef RINGFENCE_INIT_H
+#define RINGFENCE_INIT_H
+
+#include <stdint.h>
+
+#include "gate_linux.h"
+
+// One step of the file system plan. Go plans (mounts_linux.go), C runs.
+enum rf_op_kind {
+	RF_OP_PRIVATE = 1, // mount("", path, MS_REC|MS_PRIVATE)
+	RF_OP_OPEN_TREE,   // trees[slot] = open_tree(path, OPEN_TREE_CLONE|AT_RECURSIVE)
+	RF_OP_ATTACH,      // trees[slot]: mount_setattr(attr, AT_RECURSIVE), move_mount to path
+	RF_OP_MOUNT,       // mount(source, path, fstype, flags, data) on a directory made if missing
+	RF_OP_BIND,        // mount(source, path, MS_BIND) on an empty file made if missing
+	RF_OP_MKDIR,       // mkdir(path, mode)
+	RF_OP_SYMLINK,     // symlink(source, path)
+	RF_OP_SETATTR,     // mount_setattr(path, attr)
+	RF_OP_PIVOT,       // chdir(path), pivot_root(".", "."), umount2(".", MNT_DETACH), chdir("/")
+	RF_OP_PROC,        // proc at path: the one made before the user namespace (two_step), else a new mount
+};
+
+struct rf_op {
+	int kind;
+	int optional;        // skip when path does not exist
+	int slot;            // OPEN_TREE, ATTACH: index into rf_init_args.trees
+	unsigned int mode;   // MKDIR
+	unsigned long flags; // MOUNT: MS_* flags
+	uint64_t attr;       // ATTACH, SETATTR: MOUNT_ATTR_* to set
+	const char *path;
+	const char *source;  // MOUNT, BIND: source; SYMLINK: target
+	const char *fstype;
+	const char *data;
+};
+
+// One Landlock rule: rights beneath path (masked to file rights when path
+// is not a directory).
+struct rf_rule {
+	const char *path;
+	uint64_t rights;
+};
+
+// The stages whose cost and failures the init reports.
+enum rf_stage {
+	RF_STAGE_SETUP = 0, // fds, sync, identity
+	RF_STAGE_MOUNTS,
+	RF_STAGE_HOSTNAME,
+	RF_STAGE_NETWORK,
+	RF_STAGE_LANDLOCK,
+	RF_STAGE_RESOLVE,
+	RF_STAGE_GATE,
+	RF_NSTAGES,
+};
+
+// Everything the init needs, in C memory that the forked child reads from
+// its copy of the supervisor's address space. fds are the supervisor's
+// numbers; the child moves them where they belong.
+struct rf_init_args {
+	int stdio[3];         // become 0, 1, 2
+	const int *keep_src;  // become keep_dst[i] (Config.KeepFDs)
+	const int *keep_dst;
+	int nkeep;
+	int sock;             // SOCK_SEQPACKET to the supervisor
+	int sync_r;           // the supervisor writes 'G' once the ids are mapped
+	int ready_w;          // two_step: the init writes 'U' once it has its user namespace
+
+	// two_step (as root): clone3 makes only the pid namespace; the init,
+	// still global root, sets vm.memfd_noexec there (only global root may),
+	// makes its proc mount (procfs belongs to the pid namespace's owner),
+	// then unshares unshare_flags, user namespace first.
+	int two_step;
+	int memfd_noexec;
+	uint64_t unshare_flags;
+	int *trees;           // detached mount trees; -1 for slots OPEN_TREE fills
+	int ntrees;
+
+	int uid, gid;         // the init's ids inside
+	int setgroups;        // 1: setgroups(0, NULL) (rootful)
+
+	const struct rf_op *ops;
+	int nops;
+
+	const char *hostname; // NULL: keep
+	int lo_up;            // bring lo up (new network namespace)
+
+	int landlock;         // 1: build a ruleset
+	uint64_t ll_handled_fs;
+	uint64_t ll_scoped;
+	uint64_t ll_file_rights; // the rights that apply to a file (not a directory)
+	unsigned long ll_attr_size;
+	const struct rf_rule *rules;
+	int nrules;
+	// Execute is granted by a scan of the view's / (exec_scan): on every
+	// entry not in ll_noexec, ll_writable, nor holding a writable mount.
+	uint64_t ll_exec_rights;
+	const char *const *ll_writable;
+	int nwritable;
+	const char *const *ll_noexec;
+	int nnoexec;
+
+	const char *cmd;      // CMD as given: looked up in path_env when it has no '/'
+	const char *path_env; // CMD's PATH
+
+	struct gate_args gate; // path and landlock_fd are filled in by the init
+	char *resolved;       // a buffer of 4096 bytes for the resolved path
+};
+
+// Messages from the init to the supervisor, one per packet.
+enum rf_msg_type {
+	RF_MSG_STARTED = 1, // CMD runs (listener fd attached with notify)
+	RF_MSG_ERROR,       // a stage failed; nothing runs
+	RF_MSG_EXIT,        // CMD ended
+};
+
+struct rf_msg {
+	int32_t type;
+	int32_t stage;      // ERROR: enum rf_stage
+	int32_t index;      // ERROR: op or rule index, -1
+	int32_t err;        // ERROR: errno
+	char what[48];      // ERROR: the failing call
+	char path[256];     // ERROR: the path it failed on, when the init knows it
+	char gate_stage[32]; // ERROR in the gate: its step
+	int32_t pid;        // STARTED: CMD's pid inside
+	int32_t status;     // EXIT: CMD's wait status
+	int64_t cpu_ns;     // EXIT: CMD's user+system CPU time
+	int64_t entered_ns; // STARTED: CLOCK_REALTIME when the child began
+	int64_t stage_ns[RF_NSTAGES];
+};
+
+// How rf_spawn starts the init, and what it reports.
+struct rf_spawn_ctl {
+	uint64_t flags;        // clone3 flags (CLONE_PIDFD is added)
+	const char *map_dir;   // "/proc/PID/" is formed from the pid
+	const char *uid_map, *gid_map;
+	const char *setgroups; // "deny" or NULL
+	int sync_w;            // 'G' goes here unless hold
+	int ready_r;           // two_step: 'U' or EOF (the init failed) from the init
+	int hold;              // 1: the caller releases the init (after joining a cgroup)
+
+	int pid, pidfd;        // results
+	int err;
+	char what[48];         // the step that failed after the clone
+};
+
+// rf_spawn forks the init with clone3 and, in the parent, writes its id
+// maps and releases it, all without returning to Go in between. 0: done;
+// -1: clone3 failed; -2: a later step failed (pid is set: kill and reap
+// it; an empty what means the init reported its own error).
+int rf_spawn(struct rf_init_args *a, struct rf_spawn_ctl *c);
+
+#endif

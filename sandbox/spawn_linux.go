@@ -1,0 +1,246 @@
+//go:build cgo
+
+package sandbox
+
+/*
+#include <stdlib.h>
+#include "init_linux.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// spawnInit forks the C init with clone3, writes its id maps and, unless
+// hold, releases it to run its plan. It returns the init's pid and a pidfd;
+// on an error with pid > 0 the caller kills and reaps the init (and an
+// errInitReports error means the init sent its own reason on the socket).
+func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
+	var ar cArena
+	defer ar.free()
+	a := (*C.struct_rf_init_args)(ar.alloc(C.sizeof_struct_rf_init_args))
+	for i, fd := range s.stdio {
+		a.stdio[i] = C.int(fd)
+	}
+	a.keep_src, a.keep_dst, a.nkeep = ar.ints(s.keepSrc), ar.ints(s.keepDst), C.int(len(s.keepSrc))
+	a.sock, a.sync_r, a.ready_w = C.int(s.sock), C.int(s.syncR), C.int(s.readyW)
+	a.two_step, a.memfd_noexec, a.unshare_flags = cBool(s.twoStep), cBool(s.memfdNoexec), C.uint64_t(s.unshareFlags)
+	a.trees, a.ntrees = ar.ints(s.trees), C.int(len(s.trees))
+	a.uid, a.gid, a.setgroups = C.int(s.uid), C.int(s.gid), cBool(s.setGroups)
+	a.ops, a.nops = ar.ops(s.ops), C.int(len(s.ops))
+	if s.hostname != "" {
+		a.hostname = ar.str(s.hostname)
+	}
+	a.lo_up = cBool(s.loUp)
+	if l := s.landlock; l != nil {
+		a.landlock = 1
+		a.ll_handled_fs, a.ll_scoped = C.uint64_t(l.handled), C.uint64_t(l.scoped)
+		a.ll_file_rights, a.ll_exec_rights = C.uint64_t(l.fileRights), C.uint64_t(l.execRights)
+		a.ll_attr_size = C.ulong(l.attrSize)
+		a.rules, a.nrules = ar.rules(l.rules), C.int(len(l.rules))
+		a.ll_writable, a.nwritable = ar.strs(l.writable), C.int(len(l.writable))
+		a.ll_noexec, a.nnoexec = ar.strs(l.noExecDirs), C.int(len(l.noExecDirs))
+	}
+	a.cmd, a.path_env = ar.str(s.cmd), ar.str(s.pathEnv)
+	a.resolved = (*C.char)(ar.alloc(4096))
+	if err := ar.gateArgs(&s.gate, &a.gate); err != nil {
+		return -1, -1, err
+	}
+	c := (*C.struct_rf_spawn_ctl)(ar.alloc(C.sizeof_struct_rf_spawn_ctl))
+	c.flags = C.uint64_t(ctl.flags)
+	c.map_dir = ar.str("/proc/")
+	c.uid_map = ar.str(fmt.Sprintf("%d %d 1\n", ctl.ids.uid, ctl.ids.hostUID))
+	c.gid_map = ar.str(fmt.Sprintf("%d %d 1\n", ctl.ids.gid, ctl.ids.hostGID))
+	if !ctl.ids.setGroups {
+		c.setgroups = ar.str("deny")
+	}
+	c.sync_w, c.ready_r, c.hold = C.int(ctl.syncW), C.int(ctl.readyR), cBool(ctl.hold)
+	switch C.rf_spawn(a, c) {
+	case 0:
+		return int(c.pid), int(c.pidfd), nil
+	case -1:
+		return -1, -1, fmt.Errorf("sandbox: starting the init stage: clone3: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", syscall.Errno(c.err))
+	}
+	what := C.GoString(&c.what[0])
+	if what == "" {
+		return int(c.pid), int(c.pidfd), errInitReports
+	}
+	return int(c.pid), int(c.pidfd), &StageError{Stage: "identity", Op: what, Errno: syscall.Errno(c.err)}
+}
+
+// errInitReports: the init failed and sent its reason on the socket.
+var errInitReports = errors.New("the init stage reports the failure")
+
+// cArena holds the C allocations of one spawn, freed together once the
+// init has its copy.
+type cArena struct{ ptrs []unsafe.Pointer }
+
+func (ar *cArena) alloc(n int) unsafe.Pointer {
+	p := C.calloc(1, C.size_t(max(n, 1)))
+	ar.ptrs = append(ar.ptrs, p)
+	return p
+}
+
+func (ar *cArena) free() {
+	for _, p := range ar.ptrs {
+		C.free(p)
+	}
+	ar.ptrs = nil
+}
+
+func (ar *cArena) str(s string) *C.char {
+	p := ar.alloc(len(s) + 1)
+	copy(unsafe.Slice((*byte)(p), len(s)), s)
+	return (*C.char)(p)
+}
+
+// strs is a NULL-terminated char*[].
+func (ar *cArena) strs(ss []string) **C.char {
+	arr := unsafe.Slice((**C.char)(ar.alloc((len(ss)+1)*int(unsafe.Sizeof(uintptr(0))))), len(ss)+1)
+	for i, s := range ss {
+		arr[i] = ar.str(s)
+	}
+	return &arr[0]
+}
+
+func (ar *cArena) ints(v []int) *C.int {
+	arr := unsafe.Slice((*C.int)(ar.alloc(len(v)*int(unsafe.Sizeof(C.int(0))))), max(len(v), 1))
+	for i, x := range v {
+		arr[i] = C.int(x)
+	}
+	return &arr[0]
+}
+
+func (ar *cArena) ops(ops []fsOp) *C.struct_rf_op {
+	arr := unsafe.Slice((*C.struct_rf_op)(ar.alloc(len(ops)*C.sizeof_struct_rf_op)), max(len(ops), 1))
+	for i, op := range ops {
+		o := &arr[i]
+		o.kind, o.optional, o.slot = C.int(op.kind), cBool(op.optional), C.int(op.slot)
+		o.mode, o.flags, o.attr = C.uint(op.mode), C.ulong(op.flags), C.uint64_t(op.attr)
+		o.path = ar.str(op.path)
+		o.source, o.fstype, o.data = ar.optStr(op.source), ar.optStr(op.fstype), ar.optStr(op.data)
+	}
+	return &arr[0]
+}
+
+// optStr is NULL for "".
+func (ar *cArena) optStr(s string) *C.char {
+	if s == "" {
+		return nil
+	}
+	return ar.str(s)
+}
+
+func (ar *cArena) rules(rs []landlockRule) *C.struct_rf_rule {
+	arr := unsafe.Slice((*C.struct_rf_rule)(ar.alloc(len(rs)*C.sizeof_struct_rf_rule)), max(len(rs), 1))
+	for i, r := range rs {
+		arr[i].path, arr[i].rights = ar.str(r.path), C.uint64_t(r.rights)
+	}
+	return &arr[0]
+}
+
+// gateArgs fills the exec gate's arguments (gate_linux.h).
+func (ar *cArena) gateArgs(s *gateSpec, a *C.struct_gate_args) error {
+	if len(s.Rlimits) > C.GATE_MAX_RLIMITS {
+		return fmt.Errorf("sandbox: too many rlimits")
+	}
+	a.argv, a.envp = ar.strs(s.Argv), ar.strs(s.Envp)
+	a.dir = ar.str(s.Dir)
+	a.uid, a.gid = C.int(s.UID), C.int(s.GID)
+	a.setgroups = cBool(s.SetGroups)
+	a.cap_last = C.int(s.CapLast)
+	a.new_session, a.ctty, a.dumpable = cBool(s.NewSession), cBool(s.CTTY), cBool(s.Dumpable)
+	if len(s.KeepFDs) > 0 {
+		a.keep_fds, a.nkeep = ar.ints(s.KeepFDs), C.int(len(s.KeepFDs))
+	}
+	for i, rl := range s.Rlimits {
+		a.rlimits[i].resource = C.int(rl.Resource)
+		a.rlimits[i].cur, a.rlimits[i].max = C.uint64_t(rl.Cur), C.uint64_t(rl.Max)
+	}
+	a.nrlimits = C.int(len(s.Rlimits))
+	a.landlock_fd = -1
+	if len(s.Filter) > 0 {
+		f := ar.alloc(len(s.Filter))
+		copy(unsafe.Slice((*byte)(f), len(s.Filter)), s.Filter)
+		a.filter, a.filter_len = f, C.ushort(len(s.Filter)/8)
+		a.seccomp_flags = C.uint(s.SeccompFlag)
+		a.notify = cBool(s.Notify)
+	}
+	return nil
+}
+
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The Go mirrors of init_linux.h's enums (protocol.go) must match: these
+// fail to compile when they drift.
+var (
+	_ = [1]struct{}{}[msgStarted-C.RF_MSG_STARTED]
+	_ = [1]struct{}{}[msgError-C.RF_MSG_ERROR]
+	_ = [1]struct{}{}[msgExit-C.RF_MSG_EXIT]
+	_ = [1]struct{}{}[stageMounts-C.RF_STAGE_MOUNTS]
+	_ = [1]struct{}{}[stageResolve-C.RF_STAGE_RESOLVE]
+	_ = [1]struct{}{}[stageGate-C.RF_STAGE_GATE]
+	_ = [1]struct{}{}[nStages-C.RF_NSTAGES]
+	_ = [1]struct{}{}[opPivot-C.RF_OP_PIVOT]
+	_ = [1]struct{}{}[opPrivate-C.RF_OP_PRIVATE]
+)
+
+// recvMsg reads one message and an fd passed with it (-1 if none).
+func recvMsg(sock *os.File) (initMsg, int, error) {
+	var cm C.struct_rf_msg
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(&cm)), C.sizeof_struct_rf_msg)
+	oob := make([]byte, unix.CmsgSpace(4))
+	conn, err := sock.SyscallConn()
+	if err != nil {
+		return initMsg{}, -1, err
+	}
+	var n, oobn int
+	var rerr error
+	err = conn.Read(func(fd uintptr) bool {
+		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		return rerr != unix.EAGAIN
+	})
+	if err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return initMsg{}, -1, err
+	}
+	fd := -1
+	if oobn > 0 {
+		if scms, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil && len(scms) > 0 {
+			if fds, err := unix.ParseUnixRights(&scms[0]); err == nil && len(fds) > 0 {
+				fd = fds[0]
+			}
+		}
+	}
+	if n == 0 {
+		return initMsg{}, fd, errors.New("EOF")
+	}
+	if n != len(buf) {
+		return initMsg{}, fd, fmt.Errorf("bad message from the init stage (%d bytes)", n)
+	}
+	m := initMsg{
+		typ: int(cm._type), stage: int(cm.stage), index: int(cm.index), errno: syscall.Errno(cm.err),
+		what: C.GoString(&cm.what[0]), path: C.GoString(&cm.path[0]), gateStage: C.GoString(&cm.gate_stage[0]),
+		pid: int(cm.pid), status: unix.WaitStatus(cm.status), cpu: time.Duration(cm.cpu_ns),
+		entered: time.Unix(0, int64(cm.entered_ns)),
+	}
+	for i, ns := range cm.stage_ns {
+		m.stages = append(m.stages, StageTiming{Stage: stageNames[i], Duration: time.Duration(ns)})
+	}
+	return m, fd, nil
+}
