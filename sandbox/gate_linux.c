@@ -182,6 +182,15 @@ static int gate_child_entry(void *arg) {
 	gate_child(c->a, c->p, c->pipe_w);
 }
 
+// gate_done frees what the child used, now that it has exec'd or died, and
+// makes the init not dumpable again if the child (sharing its memory) made
+// it dumpable for the notify hand-off.
+static void gate_done(const struct gate_args *a, struct gate_page *p, void *stack, size_t stack_size) {
+	if (a->dumpable) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	munmap(stack, stack_size);
+	munmap(p, sizeof *p);
+}
+
 int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	memset(r, 0, sizeof *r);
 	r->pid = -1;
@@ -205,41 +214,34 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	long pid;
-	void *stack = MAP_FAILED;
+	// posix_spawn's way: CLONE_VM on a stack of its own, so no page tables
+	// are copied (the init's memory is a copy of the whole Go supervisor's).
+	// Without notify, CLONE_VFORK too: this thread sleeps until the child
+	// has exec'd or died. With notify the init must run while the child
+	// waits (pidfd_getfd), so no CLONE_VFORK; the two then share errno (the
+	// init's calls here succeed and leave it alone) and dumpable, which the
+	// child sets to 1 for the hand-off and the init resets after the exec.
+	// Every other step the child takes is per task or per process (creds,
+	// seccomp, Landlock, rlimits, session, fd table, cwd).
 	const size_t stack_size = 256 * 1024;
-	if (!a->notify) {
-		// posix_spawn's way: CLONE_VM|CLONE_VFORK on a stack of its own.
-		// No page tables to copy, and this thread sleeps until the child
-		// has exec'd or died, so the child may use its TLS (errno). Every
-		// step the child takes is per task or per process (creds,
-		// seccomp, Landlock, rlimits, session, fd table, cwd); the one
-		// per-mm setting, dumpable, stays 0 as the init's own.
-		stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	}
+	void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	long pid = -1;
+	// ctx lives until this function returns, which is after the child has
+	// exec'd or died: without CLONE_VFORK it reads ctx while we go on.
+	struct child_ctx ctx = {.a = a, .p = p, .pipe_r = pfd[0], .pipe_w = pfd[1]};
 	if (stack != MAP_FAILED) {
-		struct child_ctx ctx = {.a = a, .p = p, .pipe_r = pfd[0], .pipe_w = pfd[1]};
-		pid = clone(gate_child_entry, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &ctx);
-	} else {
-		// With notify the parent must run (pidfd_getfd) while the child
-		// waits, so the child gets its own copy of memory: a plain fork
-		// through the raw syscall (no atfork handlers, no libc
-		// bookkeeping; only this thread is copied).
-		pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-		if (pid == 0) {
-			close(pfd[0]);
-			gate_child(a, p, pfd[1]);
-		}
+		int flags = CLONE_VM | SIGCHLD | (a->notify ? 0 : CLONE_VFORK);
+		pid = clone(gate_child_entry, (char *)stack + stack_size, flags, &ctx);
 	}
 	int clone_err = errno;
-	if (stack != MAP_FAILED) munmap(stack, stack_size);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(pfd[1]);
 	if (pid < 0) {
 		copy_str(r->stage, sizeof r->stage, "gate");
-		copy_str(r->op, sizeof r->op, "clone");
+		copy_str(r->op, sizeof r->op, stack == MAP_FAILED ? "mmap stack" : "clone");
 		r->err = clone_err;
 		close(pfd[0]);
+		if (stack != MAP_FAILED) munmap(stack, stack_size);
 		munmap(p, sizeof *p);
 		return -1;
 	}
@@ -247,11 +249,13 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 
 	if (a->notify && a->filter) {
 		// Wait for the listener or for the child's end, then copy the fd.
+		// The child cannot wake us (no call but execve after its filter),
+		// and it gets there within its own few system calls: yield and look.
 		for (;;) {
 			if (__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) break;
 			struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
-			int n = poll(&pf, 1, 1);
-			if (n > 0 && !__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) break; // EOF: the child failed
+			if (poll(&pf, 1, 0) > 0 && !__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) break; // EOF: the child failed
+			sched_yield();
 		}
 		if (__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) {
 			int pidfd = syscall(SYS_pidfd_open, (int)pid, 0);
@@ -265,7 +269,7 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 				copy_str(r->op, sizeof r->op, pidfd < 0 ? "pidfd_open" : "pidfd_getfd");
 				r->err = e;
 				close(pfd[0]);
-				munmap(p, sizeof *p);
+				gate_done(a, p, stack, stack_size);
 				r->pid = -1;
 				return -1;
 			}
@@ -287,9 +291,9 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 		if (r->listener_fd >= 0) close(r->listener_fd);
 		r->listener_fd = -1;
 		r->pid = -1;
-		munmap(p, sizeof *p);
+		gate_done(a, p, stack, stack_size);
 		return -1;
 	}
-	munmap(p, sizeof *p);
+	gate_done(a, p, stack, stack_size);
 	return 0;
 }

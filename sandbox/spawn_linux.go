@@ -79,21 +79,34 @@ func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
 // errInitReports: the init failed and sent its reason on the socket.
 var errInitReports = errors.New("the init stage reports the failure")
 
-// cArena holds the C allocations of one spawn, freed together once the
-// init has its copy.
-type cArena struct{ ptrs []unsafe.Pointer }
+// cArena holds the C memory of one spawn: zeroed blocks from calloc, cut
+// into pieces by bumping a pointer (one cgo call per block, not per
+// string), all freed together once the init has its copy.
+type cArena struct {
+	blocks [][]byte
+	free0  []byte // the unused rest of the current block
+}
+
+const cArenaBlock = 64 << 10
 
 func (ar *cArena) alloc(n int) unsafe.Pointer {
-	p := C.calloc(1, C.size_t(max(n, 1)))
-	ar.ptrs = append(ar.ptrs, p)
+	n = (max(n, 1) + 15) &^ 15 // 16-byte aligned pieces
+	if n > len(ar.free0) {
+		size := max(n, cArenaBlock)
+		b := unsafe.Slice((*byte)(C.calloc(1, C.size_t(size))), size)
+		ar.blocks = append(ar.blocks, b)
+		ar.free0 = b
+	}
+	p := unsafe.Pointer(&ar.free0[0])
+	ar.free0 = ar.free0[n:]
 	return p
 }
 
 func (ar *cArena) free() {
-	for _, p := range ar.ptrs {
-		C.free(p)
+	for _, b := range ar.blocks {
+		C.free(unsafe.Pointer(&b[0]))
 	}
-	ar.ptrs = nil
+	ar.blocks, ar.free0 = nil, nil
 }
 
 func (ar *cArena) str(s string) *C.char {
