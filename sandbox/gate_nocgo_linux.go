@@ -13,4 +13,4 @@ var errInitReports = errNoCgo
 
 func spawnInit(*initSpec, *spawnCtl) (int, int, error) { return -1, -1, errNoCgo }
 
-func recvMsg(*os.File) (initMsg, int, error) { return initMsg{}, -1, errNoCgo }
+func recvMsg(*os.File) (initMsg, []int, error) { return initMsg{}, nil, errNoCgo }

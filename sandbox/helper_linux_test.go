@@ -41,6 +41,20 @@ type facts struct {
 	RlimNofile uint64 `json:"rlim_nofile"`
 }
 
+// ttyName is what ttyname(0) would say: the path fd 0 links to, if that
+// path exists inside and is the same device; else "none".
+func ttyName() string {
+	p, err := os.Readlink("/proc/self/fd/0")
+	if err != nil {
+		return "none"
+	}
+	var byFD, byPath unix.Stat_t
+	if unix.Fstat(0, &byFD) != nil || unix.Stat(p, &byPath) != nil || byFD.Rdev != byPath.Rdev || byFD.Mode&unix.S_IFMT != unix.S_IFCHR {
+		return "none"
+	}
+	return p
+}
+
 func errStr(err error) string {
 	if err == nil {
 		return "ok"
@@ -90,7 +104,7 @@ func runHelper(name string) int {
 			f.Close()
 		}
 		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
-		fmt.Printf("isatty=%s devtty=%s got=%s\n", errStr(errT), errStr(errO), strings.TrimSpace(line))
+		fmt.Printf("isatty=%s devtty=%s got=%s name=%s\n", errStr(errT), errStr(errO), strings.TrimSpace(line), ttyName())
 		return 0
 	case "hog":
 		var keep [][]byte

@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -117,6 +118,7 @@ struct init {
 	int cmd_pid;
 	int listener;
 	int proc_fd; // two_step: the pid namespace's proc, made as global root
+	int pty;     // tty: the master
 	struct rf_msg msg;
 	struct timespec t;
 };
@@ -129,22 +131,23 @@ static void copy_str(char *dst, size_t n, const char *src) {
 
 static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec; }
 
-static void send_msg(int sock, const struct rf_msg *m, int fd) {
+// send_msg sends m with nfds fds attached (SCM_RIGHTS).
+static void send_msg(int sock, const struct rf_msg *m, const int *fds, int nfds) {
 	struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof *m};
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
+	if (nfds > 0) {
 		memset(&u, 0, sizeof u);
 		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof u.buf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR) {
 	}
@@ -159,7 +162,7 @@ static void __attribute__((noreturn)) fail_at(struct init *st, int stage, int in
 	st->msg.err = err;
 	copy_str(st->msg.what, sizeof st->msg.what, what);
 	copy_str(st->msg.path, sizeof st->msg.path, path);
-	send_msg(st->sock, &st->msg, -1);
+	send_msg(st->sock, &st->msg, NULL, 0);
 	syscall(SYS_exit_group, 125);
 	for (;;) {
 	}
@@ -576,6 +579,31 @@ static void stage_resolve(struct init *st) {
 	fail(st, RF_STAGE_RESOLVE, -1, "look up in PATH", ENOENT);
 }
 
+// ---- tty ------------------------------------------------------------------
+
+// stage_tty opens a pty in the sandbox's own devpts, so that CMD's terminal
+// has a name inside (ttyname, tty) and nothing of the host's devpts is
+// reachable; the slave becomes fds 0-2, the master goes to the supervisor.
+static void stage_tty(struct init *st) {
+	struct rf_init_args *a = st->a;
+	if (!a->tty) return;
+	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0) fail_at(st, RF_STAGE_TTY, -1, "open", "/dev/ptmx", errno);
+	int unlock = 0;
+	if (ioctl(m, TIOCSPTLCK, &unlock) < 0) fail(st, RF_STAGE_TTY, -1, "unlockpt", errno);
+	if (a->tty_rows && a->tty_cols) {
+		struct winsize ws = {.ws_row = a->tty_rows, .ws_col = a->tty_cols};
+		if (ioctl(m, TIOCSWINSZ, &ws) < 0) fail(st, RF_STAGE_TTY, -1, "TIOCSWINSZ", errno);
+	}
+	int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (s < 0) fail(st, RF_STAGE_TTY, -1, "TIOCGPTPEER", errno);
+	if (fchown(s, a->gate.uid, a->gate.gid) < 0) fail(st, RF_STAGE_TTY, -1, "fchown", errno);
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(s, fd) < 0) fail(st, RF_STAGE_TTY, -1, "dup2", errno);
+	if (s > 2) close(s);
+	st->pty = m;
+}
+
 // ---- the gate -----------------------------------------------------------
 
 static void stage_gate(struct init *st) {
@@ -640,7 +668,7 @@ static void __attribute__((noreturn)) reap(struct init *st) {
 			st->msg.status = status;
 			st->msg.cpu_ns = ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
 					 ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
-			send_msg(st->sock, &st->msg, -1);
+			send_msg(st->sock, &st->msg, NULL, 0);
 			int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 			syscall(SYS_exit_group, code);
 		}
@@ -678,7 +706,7 @@ static void set_cmdline(const char *name) {
 }
 
 static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
-	struct init st = {.a = a, .sock = -1, .landlock_fd = -1, .cmd_pid = -1, .listener = -1, .proc_fd = -1};
+	struct init st = {.a = a, .sock = -1, .landlock_fd = -1, .cmd_pid = -1, .listener = -1, .proc_fd = -1, .pty = -1};
 	struct timespec entered;
 	clock_gettime(CLOCK_REALTIME, &entered);
 	clock_gettime(CLOCK_MONOTONIC, &st.t);
@@ -714,14 +742,25 @@ static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
 	stage_done(&st, RF_STAGE_LANDLOCK);
 	stage_resolve(&st);
 	stage_done(&st, RF_STAGE_RESOLVE);
+	stage_tty(&st);
+	stage_done(&st, RF_STAGE_TTY);
 	stage_gate(&st);
 	stage_done(&st, RF_STAGE_GATE);
 
 	st.msg.type = RF_MSG_STARTED;
 	st.msg.pid = st.cmd_pid;
 	st.msg.entered_ns = ns_of(&entered);
-	send_msg(st.sock, &st.msg, st.listener);
-	if (st.listener >= 0) close(st.listener);
+	int fds[2], nfds = 0;
+	if (st.listener >= 0) {
+		fds[nfds++] = st.listener;
+		st.msg.fds |= RF_FD_LISTENER;
+	}
+	if (st.pty >= 0) {
+		fds[nfds++] = st.pty;
+		st.msg.fds |= RF_FD_PTY;
+	}
+	send_msg(st.sock, &st.msg, fds, nfds);
+	for (int i = 0; i < nfds; i++) close(fds[i]);
 	reap(&st);
 }
 

@@ -48,6 +48,7 @@ enum rf_stage {
 	RF_STAGE_NETWORK,
 	RF_STAGE_LANDLOCK,
 	RF_STAGE_RESOLVE,
+	RF_STAGE_TTY,
 	RF_STAGE_GATE,
 	RF_NSTAGES,
 };
@@ -79,6 +80,12 @@ struct rf_init_args {
 
 	const struct rf_op *ops;
 	int nops;
+
+	// tty: a pty from the sandbox's own devpts becomes fds 0-2 (the gate
+	// makes it CMD's controlling terminal); its master goes to the
+	// supervisor with RF_MSG_STARTED. rows and cols are its first size.
+	int tty;
+	unsigned short tty_rows, tty_cols;
 
 	const char *hostname; // NULL: keep
 	int lo_up;            // bring lo up (new network namespace)
@@ -112,6 +119,8 @@ enum rf_msg_type {
 	RF_MSG_EXIT,        // CMD ended
 };
 
+enum { RF_FD_LISTENER = 1, RF_FD_PTY = 2 };
+
 struct rf_msg {
 	int32_t type;
 	int32_t stage;      // ERROR: enum rf_stage
@@ -120,6 +129,7 @@ struct rf_msg {
 	char what[48];      // ERROR: the failing call
 	char path[256];     // ERROR: the path it failed on, when the init knows it
 	char gate_stage[32]; // ERROR in the gate: its step
+	int32_t fds;        // STARTED: the fds attached, in this order: RF_FD_LISTENER, RF_FD_PTY
 	int32_t pid;        // STARTED: CMD's pid inside
 	int32_t status;     // EXIT: CMD's wait status
 	int64_t cpu_ns;     // EXIT: CMD's user+system CPU time

@@ -21,6 +21,8 @@ type initSpec struct {
 	uid, gid         int
 	setGroups        bool
 	ops              []fsOp
+	tty              bool
+	ttyRows, ttyCols uint16
 	hostname         string
 	loUp             bool
 	landlock         *landlockRules // nil: none
@@ -51,11 +53,18 @@ const (
 	stageNetwork
 	stageLandlock
 	stageResolve
+	stageTTY
 	stageGate
 	nStages
 )
 
-var stageNames = [nStages]string{"setup", "mounts", "hostname", "network", "landlock", "resolve", "gate"}
+var stageNames = [nStages]string{"setup", "mounts", "hostname", "network", "landlock", "resolve", "tty", "gate"}
+
+// Which fds ride along with msgStarted, in this order.
+const (
+	fdListener = 1
+	fdPty      = 2
+)
 
 // initMsg is one struct rf_msg from the init.
 type initMsg struct {
@@ -66,6 +75,7 @@ type initMsg struct {
 	what      string
 	path      string
 	gateStage string
+	fds       int // fdListener | fdPty
 	pid       int
 	status    unix.WaitStatus
 	cpu       time.Duration

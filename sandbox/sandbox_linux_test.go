@@ -762,15 +762,15 @@ func TestSandboxTTY(t *testing.T) {
 	if err := c.Run(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "isatty=ok devtty=ok got=hello") {
-		t.Errorf("output %q: want a terminal on stdin, a controlling terminal and the line", out)
+	if !strings.Contains(out.String(), "isatty=ok devtty=ok got=hello name=/dev/pts/0") {
+		t.Errorf("output %q: want a terminal on stdin, a controlling terminal, the line, and the terminal named /dev/pts/0 (the sandbox's own devpts)", out)
 	}
 	// Without TTY: a new session with no controlling terminal at all.
 	c, out = helperCmd(t, "tty")
 	if err := c.Run(); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.TrimSpace(out.String()); got != "isatty=ENOTTY devtty=ENXIO got=" {
+	if got := strings.TrimSpace(out.String()); got != "isatty=ENOTTY devtty=ENXIO got= name=/dev/null" {
 		t.Errorf("without TTY: %q, want no terminal and no controlling terminal", got)
 	}
 }

@@ -36,6 +36,7 @@ func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
 	a.trees, a.ntrees = ar.ints(s.trees), C.int(len(s.trees))
 	a.uid, a.gid, a.setgroups = C.int(s.uid), C.int(s.gid), cBool(s.setGroups)
 	a.ops, a.nops = ar.ops(s.ops), C.int(len(s.ops))
+	a.tty, a.tty_rows, a.tty_cols = cBool(s.tty), C.ushort(s.ttyRows), C.ushort(s.ttyCols)
 	if s.hostname != "" {
 		a.hostname = ar.str(s.hostname)
 	}
@@ -209,16 +210,20 @@ var (
 	_ = [1]struct{}{}[nStages-C.RF_NSTAGES]
 	_ = [1]struct{}{}[opPivot-C.RF_OP_PIVOT]
 	_ = [1]struct{}{}[opPrivate-C.RF_OP_PRIVATE]
+	_ = [1]struct{}{}[opProc-C.RF_OP_PROC]
+	_ = [1]struct{}{}[stageTTY-C.RF_STAGE_TTY]
+	_ = [1]struct{}{}[fdListener-C.RF_FD_LISTENER]
+	_ = [1]struct{}{}[fdPty-C.RF_FD_PTY]
 )
 
-// recvMsg reads one message and an fd passed with it (-1 if none).
-func recvMsg(sock *os.File) (initMsg, int, error) {
+// recvMsg reads one message and the fds passed with it.
+func recvMsg(sock *os.File) (initMsg, []int, error) {
 	var cm C.struct_rf_msg
 	buf := unsafe.Slice((*byte)(unsafe.Pointer(&cm)), C.sizeof_struct_rf_msg)
-	oob := make([]byte, unix.CmsgSpace(4))
+	oob := make([]byte, unix.CmsgSpace(8))
 	conn, err := sock.SyscallConn()
 	if err != nil {
-		return initMsg{}, -1, err
+		return initMsg{}, nil, err
 	}
 	var n, oobn int
 	var rerr error
@@ -230,30 +235,28 @@ func recvMsg(sock *os.File) (initMsg, int, error) {
 		err = rerr
 	}
 	if err != nil {
-		return initMsg{}, -1, err
+		return initMsg{}, nil, err
 	}
-	fd := -1
+	var fds []int
 	if oobn > 0 {
 		if scms, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil && len(scms) > 0 {
-			if fds, err := unix.ParseUnixRights(&scms[0]); err == nil && len(fds) > 0 {
-				fd = fds[0]
-			}
+			fds, _ = unix.ParseUnixRights(&scms[0])
 		}
 	}
 	if n == 0 {
-		return initMsg{}, fd, errors.New("EOF")
+		return initMsg{}, fds, errors.New("EOF")
 	}
 	if n != len(buf) {
-		return initMsg{}, fd, fmt.Errorf("bad message from the init stage (%d bytes)", n)
+		return initMsg{}, fds, fmt.Errorf("bad message from the init stage (%d bytes)", n)
 	}
 	m := initMsg{
 		typ: int(cm._type), stage: int(cm.stage), index: int(cm.index), errno: syscall.Errno(cm.err),
 		what: C.GoString(&cm.what[0]), path: C.GoString(&cm.path[0]), gateStage: C.GoString(&cm.gate_stage[0]),
-		pid: int(cm.pid), status: unix.WaitStatus(cm.status), cpu: time.Duration(cm.cpu_ns),
+		fds: int(cm.fds), pid: int(cm.pid), status: unix.WaitStatus(cm.status), cpu: time.Duration(cm.cpu_ns),
 		entered: time.Unix(0, int64(cm.entered_ns)),
 	}
 	for i, ns := range cm.stage_ns {
 		m.stages = append(m.stages, StageTiming{Stage: stageNames[i], Duration: time.Duration(ns)})
 	}
-	return m, fd, nil
+	return m, fds, nil
 }

@@ -224,10 +224,11 @@ func (c *Cmd) Start() error {
 	ctl.hold = sv.cgroup != nil // the init joins the group before it forks anything
 	stdin, stdout, stderr := c.Stdin, c.Stdout, c.Stderr
 	if cfg.TTY {
-		if sv.pty, err = openPty(); err != nil {
-			return abort(err)
-		}
-		stdin, stdout, stderr = sv.pty.slave, sv.pty.slave, sv.pty.slave
+		// CMD's stdio is a pty the init makes in the sandbox's devpts;
+		// the caller's stdio never enters the sandbox.
+		spec.tty = true
+		spec.ttyRows, spec.ttyCols = callerWinsize(c.Stdin)
+		stdin, stdout, stderr = nil, nil, nil
 	}
 	if sv.stdio, err = openStdio(stdin, stdout, stderr); err != nil {
 		return abort(fmt.Errorf("sandbox: stdio: %w", err))
@@ -239,9 +240,6 @@ func (c *Cmd) Start() error {
 	// The init has its copies: ours would keep the socket open (no EOF
 	// when the init dies) and the detached mount trees alive.
 	childFDs.closeAll()
-	if sv.pty != nil {
-		sv.pty.slave.Close()
-	}
 	if err == errInitReports {
 		m, _, rerr := recvMsg(sock)
 		if rerr == nil && m.typ == msgError {
@@ -264,11 +262,12 @@ func (c *Cmd) Start() error {
 	}
 	ours.closeAll()
 	c.sv = sv
-	m, fd, err := recvMsg(sock)
+	m, fds, err := recvMsg(sock)
 	if err != nil {
 		c.sv = nil
 		return abort(fmt.Errorf("sandbox: the init stage died during setup (%v)", err))
 	}
+	listener, master := startedFDs(m.fds, fds)
 	switch m.typ {
 	case msgStarted:
 	case msgError:
@@ -278,10 +277,11 @@ func (c *Cmd) Start() error {
 		c.sv = nil
 		return abort(fmt.Errorf("sandbox: unexpected message %d from the init stage", m.typ))
 	}
-	if fd >= 0 {
-		c.NotifyFD = os.NewFile(uintptr(fd), "seccomp-notify")
+	if listener >= 0 {
+		c.NotifyFD = os.NewFile(uintptr(listener), "seccomp-notify")
 	}
-	if sv.pty != nil {
+	if master >= 0 {
+		sv.pty = newPtyProxy(os.NewFile(uintptr(master), "pty-master"))
 		sv.pty.start(c.Stdin, c.Stdout)
 	}
 	if c.Timings {
@@ -300,6 +300,24 @@ func (c *Cmd) Start() error {
 	return nil
 }
 
+// startedFDs sorts the fds that came with "started" by what flags says
+// they are (-1: not sent).
+func startedFDs(flags int, fds []int) (listener, master int) {
+	listener, master = -1, -1
+	for _, want := range []struct {
+		bit int
+		dst *int
+	}{{fdListener, &listener}, {fdPty, &master}} {
+		if flags&want.bit != 0 && len(fds) > 0 {
+			*want.dst, fds = fds[0], fds[1:]
+		}
+	}
+	for _, fd := range fds {
+		unix.Close(fd) // not asked for
+	}
+	return listener, master
+}
+
 // teardown undoes a Start that failed: kills and reaps the init, closes
 // what Start opened.
 func (sv *supervisor) teardown() {
@@ -313,10 +331,6 @@ func (sv *supervisor) teardown() {
 	}
 	if sv.stdio != nil {
 		sv.stdio.closeAll()
-	}
-	if sv.pty != nil {
-		sv.pty.slave.Close()
-		sv.pty.master.Close()
 	}
 	sv.sock.Close()
 	sv.cgroup.destroy()
@@ -515,8 +529,8 @@ func (c *Cmd) Wait() error {
 	}
 	var rep *exitReport
 	for rep == nil {
-		m, fd, err := recvMsg(sv.sock)
-		if fd >= 0 {
+		m, fds, err := recvMsg(sv.sock)
+		for _, fd := range fds {
 			unix.Close(fd)
 		}
 		if err != nil {

@@ -10,34 +10,34 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ptyProxy is the supervisor's side of --tty: a new pty whose slave is
-// CMD's stdin, stdout, stderr and controlling terminal (the gate makes it
-// so with TIOCSCTTY in CMD's new session), and whose master the supervisor
-// copies to and from the caller's stdio. CMD never holds an fd of the
-// caller's terminal, so TIOCSTI and friends can only reach its own pty.
+// ptyProxy is the supervisor's side of --tty: the master of a pty that the
+// init made in the sandbox's own devpts, whose slave is CMD's stdin,
+// stdout, stderr and controlling terminal (the gate makes it so with
+// TIOCSCTTY in CMD's new session). The supervisor copies between the
+// master and the caller's stdio. CMD never holds an fd of the caller's
+// terminal, so TIOCSTI and friends can only reach its own pty, and its
+// terminal has a name inside (/dev/pts/0).
 type ptyProxy struct {
-	master, slave *os.File
-	outDone       chan struct{}
-	restore       func()
-	winch         chan os.Signal
-	once          sync.Once
+	master  *os.File
+	outDone chan struct{}
+	restore func()
+	winch   chan os.Signal
+	once    sync.Once
 }
 
-func openPty() (*ptyProxy, error) {
-	m, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &StageError{Stage: "tty", Op: "open", Path: "/dev/ptmx", Errno: errnoOf(err)}
+func newPtyProxy(master *os.File) *ptyProxy {
+	return &ptyProxy{master: master, outDone: make(chan struct{})}
+}
+
+// callerWinsize is the size of the caller's terminal (0, 0 when stdin is
+// not one): the pty's first size, set before CMD starts.
+func callerWinsize(stdin io.Reader) (rows, cols uint16) {
+	if f, ok := stdin.(*os.File); ok {
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
+			return ws.Row, ws.Col
+		}
 	}
-	if err := unix.IoctlSetPointerInt(m, unix.TIOCSPTLCK, 0); err != nil {
-		unix.Close(m)
-		return nil, &StageError{Stage: "tty", Op: "unlockpt", Errno: errnoOf(err)}
-	}
-	s, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(m), unix.TIOCGPTPEER, uintptr(unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC))
-	if e != 0 {
-		unix.Close(m)
-		return nil, &StageError{Stage: "tty", Op: "TIOCGPTPEER", Errno: e}
-	}
-	return &ptyProxy{master: os.NewFile(uintptr(m), "pty-master"), slave: os.NewFile(s, "pty-slave"), outDone: make(chan struct{})}, nil
+	return 0, 0
 }
 
 // start copies between the caller's stdio and the master. When stdin is a
@@ -92,7 +92,6 @@ func (p *ptyProxy) stop() {
 		return
 	}
 	p.once.Do(func() {
-		p.slave.Close()
 		<-p.outDone
 		if p.winch != nil {
 			signal.Stop(p.winch)
