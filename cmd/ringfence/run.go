@@ -46,17 +46,17 @@ type runFlags struct {
 func (f *runFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.policy, "policy", "default", "seccomp policy: a ringfence policy file, an OCI/Docker JSON profile or a built-in name")
-	fl.Var((*appendFlag)(&f.roBinds), "ro-bind", "bind a host path read-only: SRC[:DST]")
-	fl.Var((*appendFlag)(&f.binds), "bind", "bind a host path writable: SRC[:DST] (Landlock allows writes there)")
-	fl.Var((*appendFlag)(&f.tmpfs), "tmpfs", "mount an empty tmpfs: DST[:SIZE] (SIZE like 64M)")
+	fl.StringArrayVar(&f.roBinds, "ro-bind", nil, "bind a host path read-only: SRC[:DST]")
+	fl.StringArrayVar(&f.binds, "bind", nil, "bind a host path writable: SRC[:DST] (Landlock allows writes there)")
+	fl.StringArrayVar(&f.tmpfs, "tmpfs", nil, "mount an empty tmpfs: DST[:SIZE] (SIZE like 64M)")
 	fl.StringVar(&f.rootfs, "rootfs", "", "use DIR (an OCI bundle's rootfs, say) as / instead of the host root")
 	fl.StringVar(&f.chdir, "chdir", "", "working directory inside the sandbox")
 	fl.StringVar(&f.net, "net", "none", "network: none (a new namespace with only loopback) or host")
 	fl.StringVar(&f.hostname, "hostname", "", "hostname inside (default ringfence)")
 	fl.IntVar(&f.uid, "uid", 0, "user id inside the sandbox")
 	fl.IntVar(&f.gid, "gid", 0, "group id inside the sandbox")
-	fl.Var((*appendFlag)(&f.env), "env", "set an environment variable: K=V")
-	fl.Var((*appendFlag)(&f.keepEnv), "keep-env", "pass the caller's variable K through")
+	fl.StringArrayVar(&f.env, "env", nil, "set an environment variable: K=V")
+	fl.StringArrayVar(&f.keepEnv, "keep-env", nil, "pass the caller's variable K through")
 	fl.StringVar(&f.memory, "memory", "", "memory limit (cgroup), like 256M or 1G")
 	fl.IntVar(&f.pids, "pids", 0, "process and thread limit (cgroup)")
 	fl.Float64Var(&f.cpus, "cpus", 0, "CPU limit in cores (cgroup), like 0.5")
@@ -68,7 +68,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.IntSliceVar(&f.keepFDs, "keep-fd", nil, "pass the caller's fd N to the program")
 	fl.BoolVar(&f.tty, "tty", false, "give the program a pty proxied by ringfence")
 	fl.BoolVar(&f.noLandlock, "no-landlock", false, "apply no Landlock rules (a loosening: logged)")
-	fl.Var((*appendFlag)(&f.require), "require", "refuse to start unless this layer is enforced: landlock")
+	fl.StringArrayVar(&f.require, "require", nil, "refuse to start unless this layer is enforced: landlock")
 	fl.StringVar(&f.seccompMode, "seccomp", "on", "on, or off (a loosening: logged)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "report what would be enforced, layer by layer, and exit")
 	fl.BoolVar(&f.asJSON, "json", false, "with --dry-run: print JSON")
@@ -76,23 +76,6 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.logFile, "log", "", "also write violation events to FILE as JSON lines")
 	fl.StringVar(&f.isolation, "isolation", "none", "isolation profile: none, or pipe (a static binary that talks only to stdin/stdout: empty root, pipe-worker policy)")
 	fl.StringVar(&f.config, "config", "", "read settings from a YAML file whose keys are these flags' names; flags win")
-}
-
-// appendFlag is a string flag given once per value (--bind A --bind B), as
-// pflag's StringArrayVar makes, without its cost at every start: pflag
-// formats each such flag's empty default through a CSV writer with a 4 KB
-// buffer, which was half a millisecond of page faults and allocation.
-type appendFlag []string
-
-func (a *appendFlag) Set(v string) error { *a = append(*a, v); return nil }
-func (a *appendFlag) Type() string       { return "stringArray" }
-
-// String is "" when empty, so that help shows no default, as for pflag's own.
-func (a *appendFlag) String() string {
-	if len(*a) == 0 {
-		return ""
-	}
-	return "[" + strings.Join(*a, ",") + "]"
 }
 
 func newRunCmd() *cobra.Command {

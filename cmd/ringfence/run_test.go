@@ -11,8 +11,8 @@ import (
 )
 
 // TestRunRepeatedFlags: the flags given once per value keep every value
-// as typed (commas included), from the command line and from --config, and
-// help shows them as before (type stringArray, no default).
+// as typed (commas included), from the command line and from --config
+// (where the command line wins), and help shows their type and no default.
 func TestRunRepeatedFlags(t *testing.T) {
 	config := filepath.Join(t.TempDir(), "run.yaml")
 	if err := os.WriteFile(config, []byte("ro-bind: [/a, /b]\nbind: /ignored\n"), 0o644); err != nil {
