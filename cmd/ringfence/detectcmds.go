@@ -217,7 +217,7 @@ apply): learn with trusted inputs.`,
 					rec.Record(abi, ev.Syscall, ev.Args)
 				}
 			}
-			runErr := runSandboxed(cmd, cfg, args, &audit.Supervisor{Policy: native, Mode: audit.Learn}, f.logFile, record)
+			runErr := runSandboxed(cmd, cfg, f.env, args, &audit.Supervisor{Policy: native, Mode: audit.Learn}, f.logFile, record)
 			learned := rec.Policy(learn.Options{Hot: hot})
 			if merge != "" {
 				old, err := loadPolicy(cmd, merge)

@@ -271,7 +271,7 @@ func (f *runFlags) run(cmd *cobra.Command, args []string) error {
 	if f.dryRun {
 		return dryRun(cmd, cfg, f.asJSON)
 	}
-	return runSandboxed(cmd, cfg, args, sv, f.logFile, nil)
+	return runSandboxed(cmd, cfg, f.env, args, sv, f.logFile, nil)
 }
 
 // seccompFilter returns the filter of --policy in the given form, and how
@@ -323,9 +323,10 @@ func warnNoNotify(cmd *cobra.Command, complain bool) {
 // runSandboxed starts args in the sandbox, serves its seccomp notifications
 // with sv (its policy and mode), waits, and turns the outcome into an exit
 // code. record, when set, sees every event (learn mode).
-func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, args []string, sv *audit.Supervisor, logFile string, record func(audit.Event)) error {
+func runSandboxed(cmd *cobra.Command, cfg sandbox.Config, env, args []string, sv *audit.Supervisor, logFile string, record func(audit.Event)) error {
 	c := sandbox.Command(args[0], args[1:]...)
 	c.Config = cfg
+	c.Env = env // --env K=V, over the allowlisted caller variables
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
 	c.Log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	report, closeLog, err := eventSink(cmd.ErrOrStderr(), logFile, sv.Mode, record)
