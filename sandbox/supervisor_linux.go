@@ -77,12 +77,13 @@ const memfdNoexecPath = "/proc/sys/vm/memfd_noexec"
 // hole: the kernel has the sysctl and we are global root (the only writer
 // the kernel accepts; a rootless sandbox keeps the hole, see SECURITY.md).
 func memfdNoexecSettable() bool {
-	if os.Geteuid() != 0 {
-		return false
-	}
+	return os.Geteuid() == 0 && memfdNoexecExists()
+}
+
+var memfdNoexecExists = sync.OnceValue(func() bool {
 	_, err := os.Stat(memfdNoexecPath)
 	return err == nil
-}
+})
 
 // pipeFDs makes a CLOEXEC pipe: the read end goes to r, the write end to w.
 func pipeFDs(r, w *fdSet) (rfd, wfd int, err error) {
@@ -649,8 +650,8 @@ func (m *idMaps) write(pid int) error {
 	return nil
 }
 
-// capLast is CAP_LAST_CAP of the running kernel.
-func capLast() int {
+// capLast is CAP_LAST_CAP of the running kernel (read once).
+var capLast = sync.OnceValue(func() int {
 	b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
 	if err != nil {
 		return 40
@@ -660,7 +661,7 @@ func capLast() int {
 		return 40
 	}
 	return n
-}
+})
 
 func trimNL(b []byte) []byte {
 	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
