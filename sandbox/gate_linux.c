@@ -97,17 +97,11 @@ static int close_fds(const struct gate_args *a, int keep_extra) {
 }
 
 static void __attribute__((noreturn)) gate_child(const struct gate_args *a, struct gate_page *p, int pipe_w) {
-	// Here: a copy of one thread of the Go init, all signals blocked, root in
+	// Here: a child of the init sharing its memory, all signals blocked, root in
 	// the user namespace with every capability, in the final mount view.
 
-	// Signal handlers are Go's; none of them may run here or in CMD.
-	for (int s = 1; s < 65; s++) {
-		if (s == SIGKILL || s == SIGSTOP) continue;
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_DFL;
-		sigaction(s, &sa, NULL);
-	}
+	// Signal handlers are all SIG_DFL already: the init reset them when it
+	// started, and this child got a copy of its table.
 	if (a->new_session && setsid() < 0) fail(p, "session", "setsid", errno);
 	if (a->ctty && ioctl(0, TIOCSCTTY, 0) < 0) fail(p, "tty", "TIOCSCTTY", errno);
 	if (close_fds(a, pipe_w) < 0) fail(p, "fds", "close_range", errno);

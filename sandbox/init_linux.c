@@ -623,13 +623,15 @@ static void stage_gate(struct init *st) {
 
 // ---- PID 1 --------------------------------------------------------------
 
-// The signals the init forwards to CMD. PID 1 of a pid namespace only
-// receives signals it handles, so each gets a handler; they stay blocked
-// and are taken with sigwaitinfo.
+// The signals the init forwards to CMD. They stay blocked in the init and
+// are taken with sigwaitinfo: PID 1 of a pid namespace ignores signals
+// whose handler is SIG_DFL, but a blocked signal is queued whatever its
+// handler (kernel/signal.c, sig_ignored), so no handler is needed.
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
 
-static void on_signal(int sig) { (void)sig; }
-
+// reset_signals sets every handler to SIG_DFL: the supervisor's (Go's)
+// handlers must never run here, and ignored signals would stay ignored in
+// CMD across execve. The gate child inherits this table.
 static void reset_signals(void) {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -638,8 +640,6 @@ static void reset_signals(void) {
 		if (s == SIGKILL || s == SIGSTOP) continue;
 		sigaction(s, &sa, NULL);
 	}
-	sa.sa_handler = on_signal;
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++) sigaction(forwarded[i], &sa, NULL);
 }
 
 // reap waits for every child (PID 1 inherits orphans) until CMD exits,

@@ -50,8 +50,13 @@ func TestPipeRoot(t *testing.T) {
 		t.Errorf("root still there after Close: %v", err)
 	}
 
+	obj := filepath.Join(dir, "static.o")
+	if b, err := exec.Command("gcc", "-c", "-o", obj, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc -c: %v\n%s", err, b)
+	}
 	for _, bad := range []struct{ path, want string }{
 		{"/bin/true", "dynamically linked"},
+		{obj, "not an executable (ELF type 1)"},
 		{src, "not an ELF"},
 		{filepath.Join(dir, "missing"), "not an ELF"},
 	} {
@@ -66,4 +71,22 @@ func TestNoDefaultMountsNeedsRootFS(t *testing.T) {
 	if err := c.validate(); err == nil || !strings.Contains(err.Error(), "RootFS") {
 		t.Errorf("validate = %v, want a refusal naming RootFS", err)
 	}
+}
+
+// FuzzReadELF: the ELF header reader never panics, whatever the file holds.
+func FuzzReadELF(f *testing.F) {
+	for _, p := range []string{"/bin/true", "/bin/busybox"} {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b[:min(len(b), 4096)])
+		}
+	}
+	f.Add([]byte("\x7fELF\x02\x01\x01"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(dir, "elf")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		readELF(p)
+	})
 }

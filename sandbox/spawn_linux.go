@@ -80,34 +80,36 @@ func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
 // errInitReports: the init failed and sent its reason on the socket.
 var errInitReports = errors.New("the init stage reports the failure")
 
-// cArena holds the C memory of one spawn: zeroed blocks from calloc, cut
-// into pieces by bumping a pointer (one cgo call per block, not per
-// string), all freed together once the init has its copy.
+// cArena holds the C memory of one spawn: blocks from malloc, cut into
+// zeroed pieces by bumping a pointer (one cgo call per block, not per
+// string, and only the bytes used are touched: a page fault costs ~14 us
+// on the VMs we measure on), all freed together once the init has its copy.
 type cArena struct {
 	blocks [][]byte
-	free0  []byte // the unused rest of the current block
+	rest   []byte // the unused rest of the current block
 }
 
-const cArenaBlock = 64 << 10
+const cArenaBlock = 16 << 10
 
 func (ar *cArena) alloc(n int) unsafe.Pointer {
 	n = (max(n, 1) + 15) &^ 15 // 16-byte aligned pieces
-	if n > len(ar.free0) {
+	if n > len(ar.rest) {
 		size := max(n, cArenaBlock)
-		b := unsafe.Slice((*byte)(C.calloc(1, C.size_t(size))), size)
+		b := unsafe.Slice((*byte)(C.malloc(C.size_t(size))), size)
 		ar.blocks = append(ar.blocks, b)
-		ar.free0 = b
+		ar.rest = b
 	}
-	p := unsafe.Pointer(&ar.free0[0])
-	ar.free0 = ar.free0[n:]
-	return p
+	piece := ar.rest[:n]
+	clear(piece)
+	ar.rest = ar.rest[n:]
+	return unsafe.Pointer(&piece[0])
 }
 
 func (ar *cArena) free() {
 	for _, b := range ar.blocks {
 		C.free(unsafe.Pointer(&b[0]))
 	}
-	ar.blocks, ar.free0 = nil, nil
+	ar.blocks, ar.rest = nil, nil
 }
 
 func (ar *cArena) str(s string) *C.char {
