@@ -29,12 +29,28 @@ trap 'rm -rf "$tmp"' EXIT
 go build -ldflags '-linkmode external -extldflags -static' -o "$tmp/runbench" ./bench/run/runbench
 go build -o "$tmp/mkfilter" ./bench/run/mkfilter
 go build -ldflags '-linkmode external -extldflags -static' -o "$tmp/ringfence" ./cmd/ringfence 2>/dev/null || true
-go build -ldflags '-linkmode external -extldflags -static' -o "$tmp/ringfence-init" ./cmd/ringfence-init 2>/dev/null || true
+go build -o "$tmp/alternate" ./bench/run/alternate
 "$tmp/mkfilter" "$tmp/default.bpf"
-# bwrap reads its filter from an fd: a /bin/sh wrapper opens it (that row
-# pays for one dash start, ~0.5 ms).
+# bwrap reads its filter from an fd. Two ways to open it: a /bin/sh wrapper
+# (one dash start, as the previous runs measured it), and fd9exec, a static
+# C program that opens the file on fd 9 and execs (a few hundred us): the
+# reference for the ratios, the stricter of the two.
 printf '#!/bin/sh\nexec bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev --seccomp 9 /bin/true 9<%s\n' "$tmp/default.bpf" >"$tmp/bwrap-seccomp"
 chmod +x "$tmp/bwrap-seccomp"
+cat >"$tmp/fd9exec.c" <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	if (argc < 3) return 2;
+	int fd = open(argv[1], O_RDONLY);
+	if (fd < 0 || dup2(fd, 9) < 0) { perror(argv[1]); return 2; }
+	execvp(argv[2], argv + 2);
+	perror(argv[2]);
+	return 127;
+}
+C
+gcc -O2 -static -o "$tmp/fd9exec" "$tmp/fd9exec.c"
 # An OCI bundle for runc and crun: a busybox root running /bin/true, with
 # the runtimes' default namespaces. The "+ seccomp" rows use ringfence's
 # default policy exported as an OCI profile.
@@ -59,14 +75,17 @@ printf '#!/bin/sh\nexec unshare -m sh -c "umount /sys/fs/cgroup/unified 2>/dev/n
 chmod +x "$tmp/crun-run"
 cd /
 
+bwrapArgs="bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev"
 cmds=(
   "/bin/true"
   "unshare -Urmpnui --fork /bin/true"
-  "bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --proc /proc --dev /dev /bin/true"
+  "$bwrapArgs /bin/true"
+  "$tmp/fd9exec $tmp/default.bpf $bwrapArgs --seccomp 9 /bin/true"
   "$tmp/bwrap-seccomp"
   "$tmp/runbench -filter $tmp/default.bpf -- /bin/true"
+  "$tmp/runbench -notify -filter $tmp/default.bpf -- /bin/true"
 )
-names=("bare /bin/true" "unshare -Urmpnui --fork" "bwrap --unshare-all" "bwrap --unshare-all + seccomp (ringfence default)" "ringfence runner (library, runbench)")
+names=("bare /bin/true" "unshare -Urmpnui --fork" "bwrap --unshare-all" "bwrap --unshare-all + seccomp (ringfence default; fd9exec)" "bwrap --unshare-all + seccomp (ringfence default; /bin/sh wrapper)" "ringfence runner (library, runbench)" "ringfence runner with a notify listener (runbench -notify)")
 cmds+=("runc run --bundle $tmp/oci rf-runc" "runc run --bundle $tmp/oci-seccomp rf-runc-s" "$tmp/crun-run $tmp/oci" "$tmp/crun-run $tmp/oci-seccomp" "firejail --quiet --noprofile /bin/true" "firejail --quiet /bin/true")
 names+=("runc" "runc + seccomp (ringfence default as OCI)" "crun (private mount ns)" "crun + seccomp (ringfence default as OCI)" "firejail --noprofile" "firejail (default profile)")
 if [ -x "$tmp/ringfence" ]; then
@@ -92,6 +111,12 @@ ref = h[3]["median"]
 for n, r in zip(names, h):
     print(f"| {n} | {r['median']*1e3:.1f} | {r['min']*1e3:.1f} | {r['mean']*1e3:.1f} ± {r['stddev']*1e3:.1f} | {(r['user']+r['system'])*1e3:.1f} | {r['median']/ref:.2f} |")
 PY
+echo
+echo "Round-robin, the same rows without the other peers (bench/run/alternate: one run of each command in turn, $runs rounds, so drift moves them alike; the first row is the reference):"
+echo
+cli=()
+[ -x "$tmp/ringfence" ] && cli=("$tmp/ringfence run -- /bin/true")
+"$tmp/alternate" -n "$runs" -- "${cmds[3]}" "${cmds[4]}" "${cmds[2]}" "${cmds[5]}" "${cmds[6]}" "${cli[@]}"
 echo
 echo "Supervisor peak RSS (VmHWM of the supervisor process, median of 10):"
 echo
