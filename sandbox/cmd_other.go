@@ -30,3 +30,5 @@ func Probe(cfg *Config) *Report {
 }
 
 func unixErrnoName(syscall.Errno) string { return "" }
+
+func memlockLimit() string { return "unknown" }

@@ -208,8 +208,18 @@ type Config struct {
 	Limits cgroup.Limits `json:"limits,omitempty"`
 	// Timeout kills the whole sandbox after this wall-clock time (--timeout).
 	Timeout time.Duration `json:"timeout,omitempty"`
-	// Mlock asks that CMD's memory never swaps (--mlock).
+	// Mlock locks CMD's memory, present and future (mlockall with
+	// MCL_CURRENT|MCL_FUTURE, made by CMD itself at its entry point, before
+	// its first instruction): it never swaps (--mlock). As root the
+	// RLIMIT_MEMLOCK of the sandbox is raised to unlimited (bound the
+	// memory with Limits.MemoryBytes); rootless your own limit applies
+	// (ulimit -l), and a program that needs more fails to start or to map.
 	Mlock bool `json:"mlock,omitempty"`
+	// KeepDumpable leaves CMD dumpable, as execve makes every program: its
+	// memory open to ptrace and /proc/PID/mem of any process of the same
+	// host uid with no capability over it. By default CMD is made not
+	// dumpable at its entry point; that costs a ptrace stop per start.
+	KeepDumpable bool `json:"keep_dumpable,omitempty"`
 	// KeepFDs are caller fds passed to CMD under the same numbers (--keep-fd).
 	KeepFDs []int `json:"keep_fds,omitempty"`
 	// TTY gives CMD a pty proxied by the supervisor (--tty).
@@ -339,9 +349,6 @@ func (c *Config) validate() error {
 	}
 	if err := c.Limits.Validate(); err != nil {
 		return err
-	}
-	if c.Mlock {
-		return fmt.Errorf("--mlock cannot be enforced: mlockall does not survive execve, so the launcher cannot lock CMD's memory; use --memory (its cgroup forbids swap) instead")
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"errors"
+	"fmt"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -24,4 +25,17 @@ func msgOf(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// memlockLimit is this process's RLIMIT_MEMLOCK (the sandbox's too), for
+// messages.
+func memlockLimit() string {
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_MEMLOCK, &rl) != nil {
+		return "unknown"
+	}
+	if rl.Cur == unix.RLIM_INFINITY {
+		return "unlimited"
+	}
+	return fmt.Sprintf("%d KiB", rl.Cur>>10)
 }

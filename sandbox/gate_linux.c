@@ -32,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -42,6 +43,13 @@
 #include <linux/seccomp.h>
 
 #include "gate_linux.h"
+
+// cpu_relax is the spin-wait hint: pause on x86, a compiler barrier elsewhere.
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#else
+#define cpu_relax() __asm__ volatile("" ::: "memory")
+#endif
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -61,6 +69,7 @@ struct gate_page {
 	int err;
 	char stage[32];
 	char op[48];
+	int traced;      // post_exec: the exec will stop for the init's steps
 	int ready;       // notify: listener installed, fd number in listener
 	int go;          // notify: parent has the fd, child may execve
 	int listener;
@@ -141,23 +150,40 @@ static void __attribute__((noreturn)) gate_child(const struct gate_args *a, stru
 	struct __user_cap_data_struct data[2];
 	memset(data, 0, sizeof data);
 	if (syscall(SYS_capset, &hdr, data) < 0) fail(p, "capabilities", "capset", errno);
+	int traced = a->post_exec;
+	if (traced && faccessat(AT_FDCWD, a->path, R_OK, AT_EACCESS) < 0 && errno == EACCES) {
+		// A program we may not read: execve makes it not dumpable by itself
+		// (fs/exec.c, would_dump) and closes its memory to the init, so the
+		// filter goes on here, as without post_exec steps.
+		if (a->mlock) fail(p, "post-exec", "--mlock of an executable CMD may not read", EACCES);
+		traced = 0;
+	}
 	// Inherited 0 from the init; the notify hand-off needs 1 so the init
-	// may copy the listener with pidfd_getfd. execve resets it anyway.
-	if (prctl(PR_SET_DUMPABLE, a->dumpable, 0, 0, 0) < 0) fail(p, "dumpable", "PR_SET_DUMPABLE", errno);
+	// may copy the listener with pidfd_getfd (and resets it after: the
+	// memory is shared). execve sets it anew for CMD.
+	int handoff = a->notify && a->filter && !traced;
+	if (prctl(PR_SET_DUMPABLE, handoff, 0, 0, 0) < 0) fail(p, "dumpable", "PR_SET_DUMPABLE", errno);
 
 	sigset_t none;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0) fail(p, "signals", "sigprocmask", errno);
 
-	// seccomp: the last call before execve.
-	if (a->filter) {
+	if (traced) {
+		// The filter comes after execve, from the init (inject_linux.c):
+		// be traced, so the exec stops us at the new program's entry.
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0) fail(p, "post-exec", "PTRACE_TRACEME", errno);
+		p->traced = 1;
+	} else if (a->filter) {
+		// seccomp: the last call before execve. With notify, tell the
+		// init that a listener is coming (our last call before the filter).
+		if (handoff && write(pipe_w, "L", 1) != 1) fail(p, "notify", "write", errno);
 		struct sock_fprog prog = {.len = a->filter_len, .filter = (struct sock_filter *)a->filter};
 		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, a->seccomp_flags, &prog);
 		if (fd < 0) fail(p, "seccomp", "seccomp(SECCOMP_SET_MODE_FILTER)", errno);
-		if (a->notify) {
+		if (handoff) {
 			p->listener = (int)fd;
 			__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
-			while (!__atomic_load_n(&p->go, __ATOMIC_ACQUIRE)) __builtin_ia32_pause();
+			while (!__atomic_load_n(&p->go, __ATOMIC_ACQUIRE)) cpu_relax();
 		}
 	}
 	execve(a->path, a->argv, a->envp);
@@ -179,8 +205,8 @@ static int gate_child_entry(void *arg) {
 // gate_done frees what the child used, now that it has exec'd or died, and
 // makes the init not dumpable again if the child (sharing its memory) made
 // it dumpable for the notify hand-off.
-static void gate_done(const struct gate_args *a, struct gate_page *p, void *stack, size_t stack_size) {
-	if (a->dumpable) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+static void gate_done(int handed_off, struct gate_page *p, void *stack, size_t stack_size) {
+	if (handed_off) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	munmap(stack, stack_size);
 	munmap(p, sizeof *p);
 }
@@ -218,13 +244,17 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	// Every other step the child takes is per task or per process (creds,
 	// seccomp, Landlock, rlimits, session, fd table, cwd).
 	const size_t stack_size = 256 * 1024;
+	// Without notify or post-exec steps the child is a plain vfork child.
+	// Otherwise the init must run while it waits (the listener hand-off),
+	// which the child decides at its end (see traced).
+	int vfork = !a->notify && !a->post_exec;
 	void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	long pid = -1;
 	// ctx lives until this function returns, which is after the child has
 	// exec'd or died: without CLONE_VFORK it reads ctx while we go on.
 	struct child_ctx ctx = {.a = a, .p = p, .pipe_r = pfd[0], .pipe_w = pfd[1]};
 	if (stack != MAP_FAILED) {
-		int flags = CLONE_VM | SIGCHLD | (a->notify ? 0 : CLONE_VFORK);
+		int flags = CLONE_VM | SIGCHLD | (vfork ? CLONE_VFORK : 0);
 		pid = clone(gate_child_entry, (char *)stack + stack_size, flags, &ctx);
 	}
 	int clone_err = errno;
@@ -241,10 +271,15 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	}
 	r->pid = (int)pid;
 
-	if (a->notify && a->filter) {
-		// Wait for the listener or for the child's end, then copy the fd.
-		// The child cannot wake us (no call but execve after its filter),
-		// and it gets there within its own few system calls: yield and look.
+	// The child writes 'L' to the pipe just before it installs a filter
+	// with a listener; otherwise the pipe says nothing until EOF (exec'd
+	// or dead). After 'L', the listener is one system call away: yield
+	// until it is parked (the child cannot wake us: no call but execve
+	// after its filter), copy it, and let the child go on.
+	char mark = 0;
+	while (read(pfd[0], &mark, 1) < 0 && errno == EINTR) {
+	}
+	if (mark == 'L') {
 		for (;;) {
 			if (__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) break;
 			struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
@@ -263,7 +298,7 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 				copy_str(r->op, sizeof r->op, pidfd < 0 ? "pidfd_open" : "pidfd_getfd");
 				r->err = e;
 				close(pfd[0]);
-				gate_done(a, p, stack, stack_size);
+				gate_done(mark == 'L', p, stack, stack_size);
 				r->pid = -1;
 				return -1;
 			}
@@ -285,9 +320,18 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 		if (r->listener_fd >= 0) close(r->listener_fd);
 		r->listener_fd = -1;
 		r->pid = -1;
-		gate_done(a, p, stack, stack_size);
+		gate_done(mark == 'L', p, stack, stack_size);
 		return -1;
 	}
-	gate_done(a, p, stack, stack_size);
+	if (__atomic_load_n(&p->traced, __ATOMIC_ACQUIRE) && gate_post_exec(a, (int)pid, r) < 0) {
+		kill((int)pid, SIGKILL);
+		waitpid((int)pid, NULL, __WALL);
+		if (r->listener_fd >= 0) close(r->listener_fd);
+		r->listener_fd = -1;
+		r->pid = -1;
+		gate_done(mark == 'L', p, stack, stack_size);
+		return -1;
+	}
+	gate_done(mark == 'L', p, stack, stack_size);
 	return 0;
 }

@@ -22,7 +22,6 @@ struct gate_args {
 	int cap_last;       // /proc/sys/kernel/cap_last_cap
 	int new_session;    // 1: setsid()
 	int ctty;           // 1: fd 0 becomes the controlling terminal
-	int dumpable;       // PR_SET_DUMPABLE value (1 only for the notify hand-off)
 
 	const int *keep_fds; // sorted ascending, all >= 3
 	int nkeep;
@@ -35,7 +34,12 @@ struct gate_args {
 	const void *filter; // struct sock_filter[], NULL: no filter
 	unsigned short filter_len;
 	unsigned int seccomp_flags;
-	int notify;         // 1: hand the listener over before execve
+	int notify;         // 1: hand the listener over (the init gets it)
+	// post_exec: no filter before execve; CMD is traced and stopped at its
+	// entry point, where the init makes it clear dumpable, lock its memory
+	// (mlock) and install the filter (inject_linux.c).
+	int post_exec;
+	int mlock;          // post_exec: mlockall(MCL_CURRENT|MCL_FUTURE)
 };
 
 struct gate_result {
@@ -47,6 +51,12 @@ struct gate_result {
 };
 
 int gate_spawn(const struct gate_args *a, struct gate_result *r);
+
+// gate_post_exec runs the post_exec steps in the stopped child pid and
+// detaches (inject_linux.c); gate_post_exec_supported says whether this
+// architecture has them.
+int gate_post_exec(const struct gate_args *a, int pid, struct gate_result *r);
+int gate_post_exec_supported(void);
 
 // rf_close_all_but closes every fd from 3 up but the n in keep (which it
 // sorts), with close_range over the gaps.

@@ -834,6 +834,13 @@ int rf_spawn(struct rf_init_args *a, struct rf_spawn_ctl *c) {
 		if (n != 1) return spawn_failed(c, "", 0); // the init reports why
 	}
 	if (map_ids(c) < 0) return -2;
+	if (c->memlock_unlimited) {
+		struct rlimit inf = {.rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY};
+		// Best effort: without CAP_SYS_RESOURCE the limit stays, and an
+		// mlockall that needs more fails with a message that says so.
+		if (prlimit(c->pid, RLIMIT_MEMLOCK, &inf, NULL) < 0 && errno != EPERM)
+			return spawn_failed(c, "raise RLIMIT_MEMLOCK", errno);
+	}
 	if (!c->hold && write(c->sync_w, "G", 1) != 1) return spawn_failed(c, "release the init", errno);
 	return 0;
 }

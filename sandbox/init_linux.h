@@ -146,6 +146,7 @@ struct rf_spawn_ctl {
 	int sync_w;            // 'G' goes here unless hold
 	int ready_r;           // two_step: 'U' or EOF (the init failed) from the init
 	int hold;              // 1: the caller releases the init (after joining a cgroup)
+	int memlock_unlimited; // 1: RLIMIT_MEMLOCK of the init unlimited (root, --mlock)
 
 	int pid, pidfd;        // results
 	int err;

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -76,6 +77,8 @@ func stageHint(e *StageError) string {
 		return "the program is not executable from there (writable mounts are noexec and Landlock forbids executing from them): put it in a read-only bind"
 	case e.Stage == "landlock" && e.Errno == syscall.E2BIG:
 		return "this kernel's Landlock is too old for the rules: use --no-landlock or a newer kernel"
+	case e.Stage == "post-exec" && strings.HasPrefix(e.Op, "mlockall") && (e.Errno == syscall.ENOMEM || e.Errno == syscall.EAGAIN):
+		return "CMD maps more memory than RLIMIT_MEMLOCK lets it lock (" + memlockLimit() + "): raise the hard limit (ulimit -l; as root ringfence raises it when it holds CAP_SYS_RESOURCE) or drop --mlock"
 	case e.Stage == "mounts" && (e.Errno == syscall.EACCES || e.Errno == syscall.EPERM):
 		return "the sandbox's user cannot reach that path on the host"
 	}
@@ -100,13 +103,16 @@ type gateSpec struct {
 	CapLast     int
 	NewSession  bool
 	CTTY        bool // make fd 0 the controlling terminal (--tty)
-	Dumpable    bool // notify (forked child): PR_SET_DUMPABLE 1 so the init may pidfd_getfd
 	KeepFDs     []int
 	Rlimits     []gateRlimit
 	LandlockFD  int // -1: none
 	Filter      []byte
 	Notify      bool
 	SeccompFlag uint32
+	// PostExec: the filter, PR_SET_DUMPABLE 0 and mlockall are made in CMD
+	// at its entry point, after execve (inject_linux.c).
+	PostExec bool
+	Mlock    bool
 }
 
 type gateRlimit struct {

@@ -36,6 +36,8 @@ type spawnCtl struct {
 	ids           *idMaps
 	syncW, readyR int
 	hold          bool // the caller writes 'G' (after joining a cgroup)
+	// memlockUnlimited raises the init's RLIMIT_MEMLOCK (root, --mlock).
+	memlockUnlimited bool
 }
 
 // Message types and stages: the mirrors of init_linux.h's enums

@@ -183,6 +183,9 @@ func TestSandboxFacts(t *testing.T) {
 	if f.Status["NoNewPrivs"] != "1" || f.Status["Seccomp"] != "2" {
 		t.Errorf("NoNewPrivs %q Seccomp %q, want 1 and 2", f.Status["NoNewPrivs"], f.Status["Seccomp"])
 	}
+	if f.Dumpable != 0 {
+		t.Errorf("PR_GET_DUMPABLE = %d, want 0 (CMD made not dumpable after execve)", f.Dumpable)
+	}
 	if f.Status["PPid"] != "1" {
 		t.Errorf("PPid = %q, want 1 (the init)", f.Status["PPid"])
 	}
@@ -439,7 +442,6 @@ func TestSandboxRefusals(t *testing.T) {
 	}{
 		{"no filter", func(c *sandbox.Cmd) { c.Config.Filter = nil }, "no seccomp filter"},
 		{"execve denied", func(c *sandbox.Cmd) { c.Config.Filter = filterExcept(unix.SYS_EXECVE, retErrnoEPERM) }, "does not allow execve"},
-		{"mlock", func(c *sandbox.Cmd) { c.Config.Mlock = true }, "mlock"},
 		{"missing program", func(c *sandbox.Cmd) { c.Path = "no-such-program-here"; c.Args = []string{c.Path} }, "not found in the sandbox's PATH"},
 		{"bind missing source", func(c *sandbox.Cmd) {
 			c.Config.Mounts = append(c.Config.Mounts, sandbox.Mount{Kind: sandbox.MountROBind, Source: "/no/such/dir"})
@@ -833,4 +835,77 @@ func TestSandboxLoosenings(t *testing.T) {
 			t.Errorf("log %q does not mention %q", logBuf.String(), want)
 		}
 	}
+}
+
+// TestSandboxNotDumpable: CMD is not dumpable (execve made it so; the init
+// clears it at CMD's entry point), so another process of the sandbox, with
+// the same uid and no capability (here CMD's own child), cannot open its
+// memory; with KeepDumpable it can, which is what the default stops.
+func TestSandboxNotDumpable(t *testing.T) {
+	for _, keep := range []bool{false, true} {
+		c, out := helperCmd(t, "memprobe")
+		c.Config.KeepDumpable = keep
+		if err := c.Run(); err != nil {
+			t.Fatalf("KeepDumpable=%v: %v", keep, err)
+		}
+		got := strings.TrimSpace(out.String())
+		want := "dumpable=0 child-opens-parent-mem=EACCES"
+		if keep {
+			want = "dumpable=1 child-opens-parent-mem=ok"
+		}
+		if got != want {
+			t.Errorf("KeepDumpable=%v: %q, want %q", keep, got, want)
+		}
+	}
+}
+
+// TestSandboxMlock: with Mlock, CMD's own memory is locked from its first
+// instruction (VmLck covers its mappings); without, nothing is. /bin/sh is
+// small enough for the usual 8 MiB RLIMIT_MEMLOCK; a program that maps
+// more than the limit allows is refused with a message that names it,
+// unless the limit could be raised (root with CAP_SYS_RESOURCE).
+func TestSandboxMlock(t *testing.T) {
+	for _, lock := range []bool{false, true} {
+		c := sandbox.Command("/bin/sh", "-c", "grep VmLck /proc/$$/status")
+		c.Config.Filter, c.Config.Mlock, c.Log = allowButAcctKills, lock, quietLog()
+		var out bytes.Buffer
+		c.Stdout, c.Stderr = &out, &out
+		if err := c.Run(); err != nil {
+			t.Fatalf("Mlock=%v: %v\n%s", lock, err, out.String())
+		}
+		var kb int
+		if _, err := fmt.Sscanf(strings.TrimSpace(out.String()), "VmLck: %d kB", &kb); err != nil {
+			t.Fatalf("sh said %q", out.String())
+		}
+		if lock && kb < 1024 || !lock && kb != 0 {
+			t.Errorf("Mlock=%v: VmLck %d kB, want %s", lock, kb, map[bool]string{true: "its mappings (over 1 MiB)", false: "0"}[lock])
+		}
+	}
+	// This test binary maps far more than 8 MiB.
+	c, _ := helperCmd(t, "exit", "0")
+	c.Config.Mlock = true
+	err := c.Run()
+	var rl unix.Rlimit
+	unix.Getrlimit(unix.RLIMIT_MEMLOCK, &rl)
+	raisable := os.Geteuid() == 0 && hasCap(unix.CAP_SYS_RESOURCE)
+	switch {
+	case rl.Max == unix.RLIM_INFINITY || raisable:
+		if err != nil {
+			t.Errorf("a large program under Mlock with an unlimited (or raisable) RLIMIT_MEMLOCK: %v", err)
+		}
+	case err == nil || !strings.Contains(err.Error(), "RLIMIT_MEMLOCK"):
+		t.Errorf("a large program under Mlock with RLIMIT_MEMLOCK %d: %v, want a refusal that names RLIMIT_MEMLOCK", rl.Max, err)
+	}
+}
+
+// hasCap reports whether this process holds capability c (effective).
+func hasCap(c int) bool {
+	st, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(st), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			n, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return n&(1<<uint(c)) != 0
+		}
+	}
+	return false
 }

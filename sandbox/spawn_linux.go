@@ -64,6 +64,7 @@ func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
 		c.setgroups = ar.str("deny")
 	}
 	c.sync_w, c.ready_r, c.hold = C.int(ctl.syncW), C.int(ctl.readyR), cBool(ctl.hold)
+	c.memlock_unlimited = cBool(ctl.memlockUnlimited)
 	switch C.rf_spawn(a, c) {
 	case 0:
 		return int(c.pid), int(c.pidfd), nil
@@ -76,6 +77,10 @@ func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
 	}
 	return int(c.pid), int(c.pidfd), &StageError{Stage: "identity", Op: what, Errno: syscall.Errno(c.err)}
 }
+
+// postExecSupported says whether CMD can be changed after execve on this
+// architecture (inject_linux.c).
+func postExecSupported() bool { return C.gate_post_exec_supported() != 0 }
 
 // errInitReports: the init failed and sent its reason on the socket.
 var errInitReports = errors.New("the init stage reports the failure")
@@ -173,7 +178,7 @@ func (ar *cArena) gateArgs(s *gateSpec, a *C.struct_gate_args) error {
 	a.uid, a.gid = C.int(s.UID), C.int(s.GID)
 	a.setgroups = cBool(s.SetGroups)
 	a.cap_last = C.int(s.CapLast)
-	a.new_session, a.ctty, a.dumpable = cBool(s.NewSession), cBool(s.CTTY), cBool(s.Dumpable)
+	a.new_session, a.ctty = cBool(s.NewSession), cBool(s.CTTY)
 	if len(s.KeepFDs) > 0 {
 		a.keep_fds, a.nkeep = ar.ints(s.KeepFDs), C.int(len(s.KeepFDs))
 	}
@@ -190,6 +195,7 @@ func (ar *cArena) gateArgs(s *gateSpec, a *C.struct_gate_args) error {
 		a.seccomp_flags = C.uint(s.SeccompFlag)
 		a.notify = cBool(s.Notify)
 	}
+	a.post_exec, a.mlock = cBool(s.PostExec), cBool(s.Mlock)
 	return nil
 }
 

@@ -131,6 +131,9 @@ func (c *Cmd) Start() error {
 	if err := checkLandlock(cfg.Landlock); err != nil {
 		return err
 	}
+	if err := checkPostExec(cfg); err != nil {
+		return err
+	}
 	cfg.logLoosenings(log)
 	cwd, err := c.workingDir()
 	if err != nil {
@@ -223,6 +226,7 @@ func (c *Cmd) Start() error {
 		return abort(err)
 	}
 	ctl.hold = sv.cgroup != nil // the init joins the group before it forks anything
+	ctl.memlockUnlimited = cfg.Mlock && rootful
 	stdin, stdout, stderr := c.Stdin, c.Stdout, c.Stderr
 	if cfg.TTY {
 		// CMD's stdio is a pty the init makes in the sandbox's devpts;
@@ -298,6 +302,19 @@ func (c *Cmd) Start() error {
 			}
 		})
 	}
+	return nil
+}
+
+// checkPostExec refuses --mlock where CMD cannot be changed after execve,
+// and falls back to a dumpable CMD there (logged as a loosening).
+func checkPostExec(cfg *Config) error {
+	if postExecSupported() {
+		return nil
+	}
+	if cfg.Mlock {
+		return fmt.Errorf("sandbox: --mlock cannot be enforced on %s: mlockall does not survive execve, and ringfence makes CMD call it at its entry point with ptrace, which is implemented for x86_64 only", runtime.GOARCH)
+	}
+	cfg.KeepDumpable = true
 	return nil
 }
 
@@ -425,8 +442,9 @@ func gateFor(cfg *Config, args, env []string, dir string, setGroups bool) gateSp
 	g := gateSpec{
 		Argv: args, Envp: env, Dir: dir,
 		UID: cfg.UID, GID: cfg.GID, SetGroups: setGroups, CapLast: capLast(),
-		NewSession: true, Dumpable: cfg.Notify, CTTY: cfg.TTY,
+		NewSession: true, CTTY: cfg.TTY,
 		KeepFDs: cfg.KeepFDs, Filter: cfg.Filter, Notify: cfg.Notify,
+		PostExec: cfg.Mlock || !cfg.KeepDumpable, Mlock: cfg.Mlock,
 	}
 	if cfg.Notify {
 		g.SeccompFlag = unix.SECCOMP_FILTER_FLAG_NEW_LISTENER

@@ -29,6 +29,7 @@ func main() {
 	filterFile := flag.String("filter", "", "raw seccomp filter `file`")
 	timings := flag.Bool("timings", false, "print stage costs to stderr")
 	rss := flag.Bool("rss", false, "print the supervisor's peak RSS to stderr")
+	keepDumpable := flag.Bool("keep-dumpable", false, "leave CMD dumpable (no ptrace stop at its entry point)")
 	notify := flag.Bool("notify", false, "install the filter with a user-notification listener, as ringfence run does to report denials")
 	flag.Parse()
 	filter, err := os.ReadFile(*filterFile)
@@ -43,6 +44,7 @@ func main() {
 	c := sandbox.Command(flag.Arg(0), flag.Args()[1:]...)
 	c.Config.Filter = filter
 	c.Config.Notify = *notify
+	c.Config.KeepDumpable = *keepDumpable
 	c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
 	c.Timings = *timings
 	t1 := time.Now()
