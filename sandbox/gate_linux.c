@@ -75,9 +75,9 @@ struct gate_page {
 	int listener;
 };
 
-static void copy_str(char *dst, size_t n, const char *src) {
+void rf_copy_str(char *dst, size_t n, const char *src) {
 	size_t i = 0;
-	for (; i + 1 < n && src[i]; i++) dst[i] = src[i];
+	for (; src && i + 1 < n && src[i]; i++) dst[i] = src[i];
 	dst[i] = 0;
 }
 
@@ -85,8 +85,8 @@ static void copy_str(char *dst, size_t n, const char *src) {
 // may itself be denied by the filter in the exec step; then SIGSYS ends the
 // child, which is just as final, and the page still says why.
 static void __attribute__((noreturn)) fail(struct gate_page *p, const char *stage, const char *op, int err) {
-	copy_str(p->stage, sizeof p->stage, stage);
-	copy_str(p->op, sizeof p->op, op);
+	rf_copy_str(p->stage, sizeof p->stage, stage);
+	rf_copy_str(p->op, sizeof p->op, op);
 	p->err = err;
 	__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
 	syscall(SYS_exit_group, 127);
@@ -217,16 +217,16 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	r->listener_fd = -1;
 	struct gate_page *p = mmap(NULL, sizeof(struct gate_page), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
-		copy_str(r->stage, sizeof r->stage, "gate");
-		copy_str(r->op, sizeof r->op, "mmap");
+		rf_copy_str(r->stage, sizeof r->stage, "gate");
+		rf_copy_str(r->op, sizeof r->op, "mmap");
 		r->err = errno;
 		return -1;
 	}
 	memset(p, 0, sizeof *p);
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		copy_str(r->stage, sizeof r->stage, "gate");
-		copy_str(r->op, sizeof r->op, "pipe2");
+		rf_copy_str(r->stage, sizeof r->stage, "gate");
+		rf_copy_str(r->op, sizeof r->op, "pipe2");
 		r->err = errno;
 		munmap(p, sizeof *p);
 		return -1;
@@ -261,8 +261,8 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(pfd[1]);
 	if (pid < 0) {
-		copy_str(r->stage, sizeof r->stage, "gate");
-		copy_str(r->op, sizeof r->op, stack == MAP_FAILED ? "mmap stack" : "clone");
+		rf_copy_str(r->stage, sizeof r->stage, "gate");
+		rf_copy_str(r->op, sizeof r->op, stack == MAP_FAILED ? "mmap stack" : "clone");
 		r->err = clone_err;
 		close(pfd[0]);
 		if (stack != MAP_FAILED) munmap(stack, stack_size);
@@ -294,8 +294,8 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 			if (lfd < 0) {
 				kill((int)pid, SIGKILL);
 				waitpid((int)pid, NULL, 0);
-				copy_str(r->stage, sizeof r->stage, "notify");
-				copy_str(r->op, sizeof r->op, pidfd < 0 ? "pidfd_open" : "pidfd_getfd");
+				rf_copy_str(r->stage, sizeof r->stage, "notify");
+				rf_copy_str(r->op, sizeof r->op, pidfd < 0 ? "pidfd_open" : "pidfd_getfd");
 				r->err = e;
 				close(pfd[0]);
 				gate_done(mark == 'L', p, stack, stack_size);
@@ -313,8 +313,8 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	}
 	close(pfd[0]);
 	if (__atomic_load_n(&p->failed, __ATOMIC_ACQUIRE)) {
-		copy_str(r->stage, sizeof r->stage, p->stage);
-		copy_str(r->op, sizeof r->op, p->op);
+		rf_copy_str(r->stage, sizeof r->stage, p->stage);
+		rf_copy_str(r->op, sizeof r->op, p->op);
 		r->err = p->err;
 		waitpid((int)pid, NULL, 0);
 		if (r->listener_fd >= 0) close(r->listener_fd);

@@ -2,6 +2,7 @@
 #ifndef RINGFENCE_GATE_H
 #define RINGFENCE_GATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define GATE_MAX_RLIMITS 8
@@ -57,6 +58,9 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r);
 // architecture has them.
 int gate_post_exec(const struct gate_args *a, int pid, struct gate_result *r);
 int gate_post_exec_supported(void);
+
+// rf_copy_str copies src (NULL: "") into dst[n], always terminated.
+void rf_copy_str(char *dst, size_t n, const char *src);
 
 // rf_close_all_but closes every fd from 3 up but the n in keep (which it
 // sorts), with close_range over the gaps.

@@ -123,11 +123,6 @@ struct init {
 	struct timespec t;
 };
 
-static void copy_str(char *dst, size_t n, const char *src) {
-	size_t i = 0;
-	for (; src && i + 1 < n && src[i]; i++) dst[i] = src[i];
-	dst[i] = 0;
-}
 
 static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec; }
 
@@ -160,8 +155,8 @@ static void __attribute__((noreturn)) fail_at(struct init *st, int stage, int in
 	st->msg.stage = stage;
 	st->msg.index = index;
 	st->msg.err = err;
-	copy_str(st->msg.what, sizeof st->msg.what, what);
-	copy_str(st->msg.path, sizeof st->msg.path, path);
+	rf_copy_str(st->msg.what, sizeof st->msg.what, what);
+	rf_copy_str(st->msg.path, sizeof st->msg.path, path);
 	send_msg(st->sock, &st->msg, NULL, 0);
 	syscall(SYS_exit_group, 125);
 	for (;;) {
@@ -443,7 +438,7 @@ static void stage_network(struct init *st) {
 	if (s < 0) fail(st, RF_STAGE_NETWORK, -1, "socket", errno);
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof ifr);
-	copy_str(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	rf_copy_str(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) fail(st, RF_STAGE_NETWORK, -1, "SIOCGIFFLAGS lo", errno);
 	ifr.ifr_flags |= IFF_UP;
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) fail(st, RF_STAGE_NETWORK, -1, "SIOCSIFFLAGS lo up", errno);
@@ -560,7 +555,7 @@ static void stage_resolve(struct init *st) {
 	const size_t n = 4096;
 	if (strchr(a->cmd, '/')) {
 		if (a->cmd[0] == '/') {
-			copy_str(a->resolved, n, a->cmd);
+			rf_copy_str(a->resolved, n, a->cmd);
 		} else if (join(a->resolved, n, a->gate.dir, strlen(a->gate.dir), a->cmd) < 0) {
 			fail(st, RF_STAGE_RESOLVE, -1, "path too long", ENAMETOOLONG);
 		}
@@ -612,7 +607,7 @@ static void stage_gate(struct init *st) {
 	a->gate.landlock_fd = st->landlock_fd;
 	struct gate_result r;
 	if (gate_spawn(&a->gate, &r) < 0) {
-		copy_str(st->msg.gate_stage, sizeof st->msg.gate_stage, r.stage);
+		rf_copy_str(st->msg.gate_stage, sizeof st->msg.gate_stage, r.stage);
 		fail_at(st, RF_STAGE_GATE, -1, r.op, a->resolved, r.err);
 	}
 	st->cmd_pid = r.pid;
@@ -702,7 +697,7 @@ static void set_cmdline(const char *name) {
 	if (start == 0 || end <= start || end - start > (1UL << 20)) return;
 	char *area = (char *)start;
 	memset(area, 0, end - start);
-	copy_str(area, end - start, name);
+	rf_copy_str(area, end - start, name);
 }
 
 static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
@@ -785,7 +780,7 @@ static int write_file(const char *dir, const char *name, const char *s) {
 }
 
 static int spawn_failed(struct rf_spawn_ctl *c, const char *what, int err) {
-	copy_str(c->what, sizeof c->what, what);
+	rf_copy_str(c->what, sizeof c->what, what);
 	c->err = err;
 	return -2;
 }

@@ -57,12 +57,8 @@
 #endif
 
 static void set_result(struct gate_result *r, const char *op, int err) {
-	size_t i = 0;
-	const char *stage = "post-exec";
-	for (; stage[i] && i + 1 < sizeof r->stage; i++) r->stage[i] = stage[i];
-	r->stage[i] = 0;
-	for (i = 0; op[i] && i + 1 < sizeof r->op; i++) r->op[i] = op[i];
-	r->op[i] = 0;
+	rf_copy_str(r->stage, sizeof r->stage, "post-exec");
+	rf_copy_str(r->op, sizeof r->op, op);
 	r->err = err;
 }
 
@@ -95,48 +91,47 @@ static long vdso_syscall_offset(void) {
 	return -1;
 }
 
+// stack_reader reads the tracee's memory word by word, a chunk at a time.
+struct stack_reader {
+	int pid;
+	unsigned long at; // next address to read
+	unsigned long buf[512];
+	int i, n;
+};
+
+static int next_word(struct stack_reader *s, unsigned long *w) {
+	if (s->i == s->n) {
+		struct iovec local = {.iov_base = s->buf, .iov_len = sizeof s->buf};
+		struct iovec remote = {.iov_base = (void *)s->at, .iov_len = sizeof s->buf};
+		ssize_t got = process_vm_readv(s->pid, &local, 1, &remote, 1, 0);
+		if (got < (ssize_t)sizeof(unsigned long)) return -1;
+		s->n = (int)(got / sizeof(unsigned long));
+		s->i = 0;
+		s->at += (unsigned long)got;
+	}
+	*w = s->buf[s->i++];
+	return 0;
+}
+
 // vdso_base is the tracee's vDSO address, from the auxiliary vector that
 // the exec left on its stack (argc, argv[], NULL, envp[], NULL, auxv): read
 // with process_vm_readv, since the sandbox may have no /proc.
 static unsigned long vdso_base(int pid, unsigned long sp) {
-	unsigned long buf[512];
-	unsigned long at = sp;
-	int nulls = 0, i = 0, n = 0;
-	long argc = -1;
-	for (;;) {
-		if (i == n) {
-			struct iovec local = {.iov_base = buf, .iov_len = sizeof buf};
-			struct iovec remote = {.iov_base = (void *)at, .iov_len = sizeof buf};
-			ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-			if (got < (ssize_t)sizeof(unsigned long)) return 0;
-			n = (int)(got / sizeof(unsigned long));
-			i = 0;
-			at += (unsigned long)got;
-		}
-		unsigned long w = buf[i++];
-		if (argc < 0) {
-			argc = (long)w; // then argc+1 words of argv, then envp up to NULL
-			continue;
-		}
-		if (nulls < 2) {
-			if (w == 0) nulls++;
-			continue;
-		}
-		// auxv: (type, value) pairs; the value may be in the next chunk.
-		unsigned long type = w;
-		if (type == AT_NULL) return 0;
-		if (i == n) {
-			struct iovec local = {.iov_base = buf, .iov_len = sizeof buf};
-			struct iovec remote = {.iov_base = (void *)at, .iov_len = sizeof buf};
-			ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-			if (got < (ssize_t)sizeof(unsigned long)) return 0;
-			n = (int)(got / sizeof(unsigned long));
-			i = 0;
-			at += (unsigned long)got;
-		}
-		unsigned long val = buf[i++];
-		if (type == AT_SYSINFO_EHDR) return val;
+	struct stack_reader s = {.pid = pid, .at = sp};
+	unsigned long w, val;
+	if (next_word(&s, &w) < 0) return 0;
+	long argc = (long)w;
+	(void)argc; // argv[argc] is the first NULL: count NULLs instead
+	for (int nulls = 0; nulls < 2;) {
+		if (next_word(&s, &w) < 0) return 0;
+		if (w == 0) nulls++;
 	}
+	// auxv: (type, value) pairs up to AT_NULL.
+	while (next_word(&s, &w) == 0 && w != AT_NULL) {
+		if (next_word(&s, &val) < 0) return 0;
+		if (w == AT_SYSINFO_EHDR) return val;
+	}
+	return 0;
 }
 
 // wait_stop waits until the tracee stops (or ends: -1).
