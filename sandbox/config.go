@@ -364,6 +364,9 @@ func (c *Config) logLoosenings(log *slog.Logger) {
 	if c.Landlock == LandlockOff {
 		log.Warn("Landlock disabled (--no-landlock)")
 	}
+	if c.KeepDumpable {
+		log.Warn("the program stays dumpable (--keep-dumpable)")
+	}
 	if c.MapHostRoot && (c.HostUID == 0 || c.HostGID == 0) {
 		log.Warn("sandbox ids map to host root (MapHostRoot)")
 	}

@@ -24,6 +24,8 @@ func Probe(cfg *Config) *Report {
 		r.Refusal = err.Error()
 	} else if err := checkLandlock(cfg.Landlock); err != nil {
 		r.Refusal = err.Error()
+	} else if err := checkPostExec(cfg); err != nil {
+		r.Refusal = err.Error()
 	}
 
 	// Namespaces.
@@ -113,7 +115,7 @@ func Probe(cfg *Config) *Report {
 	case len(cfg.Filter) == 0:
 		sc.Requested, sc.Enforced, sc.OK = "no filter given", "none", false
 	default:
-		sc.Requested = fmt.Sprintf("filter of %d instructions, installed last before execve", len(cfg.Filter)/8)
+		sc.Requested = fmt.Sprintf("filter of %d instructions, in force before CMD's first instruction", len(cfg.Filter)/8)
 		sc.Enforced = sc.Requested
 	}
 	if cfg.Notify {
@@ -127,6 +129,7 @@ func Probe(cfg *Config) *Report {
 	}
 	r.Layers = append(r.Layers, sc)
 
+	r.Layers = append(r.Layers, postExecLayers(cfg)...)
 	r.Layers = append(r.Layers,
 		Layer{Name: "capabilities", Requested: "none", Enforced: "effective, permitted, inheritable, bounding and ambient sets empty", OK: true},
 		Layer{Name: "no_new_privs", Requested: "on", Enforced: "on", OK: true},
@@ -169,6 +172,32 @@ func Probe(cfg *Config) *Report {
 		Requested: fmt.Sprintf("nofile=%d fsize=%d cpu=%ds nproc=%d core=0 (0: unset)", rl.Nofile, rl.Fsize, rl.CPUTime, rl.Nproc),
 		Enforced:  "setrlimit in the exec gate"})
 	return r
+}
+
+// postExecLayers are what is made in CMD at its entry point, after execve:
+// not dumpable, and with Mlock its memory locked.
+func postExecLayers(cfg *Config) []Layer {
+	supported := postExecSupported()
+	d := Layer{Name: "dumpable", Requested: "no", OK: true}
+	switch {
+	case cfg.KeepDumpable:
+		d.Requested, d.Enforced = "yes (KeepDumpable)", "dumpable, as execve leaves every program"
+	case supported:
+		d.Enforced = "PR_SET_DUMPABLE 0 made by CMD at its entry point (ptrace), before its first instruction"
+	default:
+		d.Enforced, d.Detail = "dumpable", "execve resets PR_SET_DUMPABLE, and setting it after execve is implemented for x86_64 only"
+	}
+	out := []Layer{d}
+	if cfg.Mlock {
+		m := Layer{Name: "mlock", Requested: "CMD's memory locked (mlockall MCL_CURRENT|MCL_FUTURE)", OK: supported}
+		if supported {
+			m.Enforced = "mlockall made by CMD at its entry point; RLIMIT_MEMLOCK " + memlockLimit() + " (raised to unlimited as root with CAP_SYS_RESOURCE)"
+		} else {
+			m.Enforced, m.Detail = "none", "implemented for x86_64 only"
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func readInt(path string) (int, error) {

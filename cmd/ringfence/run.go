@@ -38,6 +38,7 @@ type runFlags struct {
 	cpuTime, nofile                                   uint64
 	timeout                                           time.Duration
 	mlock, tty, noLandlock, dryRun, asJSON, complain  bool
+	keepDumpable                                      bool
 	keepFDs                                           []int
 	logFile, config                                   string
 	isolation                                         string
@@ -64,7 +65,8 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.timeout, "timeout", 0, "wall-clock time before the whole sandbox is killed, like 30s")
 	fl.Uint64Var(&f.nofile, "nofile", 0, "open file limit (RLIMIT_NOFILE)")
 	fl.StringVar(&f.fsize, "fsize", "", "largest file the program may write (RLIMIT_FSIZE), like 10M")
-	fl.BoolVar(&f.mlock, "mlock", false, "lock the program's memory (mlockall): it never swaps")
+	fl.BoolVar(&f.mlock, "mlock", false, "lock the program's memory (mlockall, made at its entry point): it never swaps; the processes it starts are not locked")
+	fl.BoolVar(&f.keepDumpable, "keep-dumpable", false, "leave the program dumpable (its own uid inside may ptrace it or read /proc/PID/mem; saves a ptrace stop at start)")
 	fl.IntSliceVar(&f.keepFDs, "keep-fd", nil, "pass the caller's fd N to the program")
 	fl.BoolVar(&f.tty, "tty", false, "give the program a pty proxied by ringfence")
 	fl.BoolVar(&f.noLandlock, "no-landlock", false, "apply no Landlock rules (a loosening: logged)")
@@ -181,6 +183,7 @@ func (f *runFlags) sandboxConfig(cmd *cobra.Command) (sandbox.Config, error) {
 		c.Rlimits.Fsize = uint64(n)
 	}
 	c.Timeout, c.Mlock, c.KeepFDs, c.TTY = f.timeout, f.mlock, f.keepFDs, f.tty
+	c.KeepDumpable = f.keepDumpable
 	if f.noLandlock {
 		c.Landlock = sandbox.LandlockOff
 	}
