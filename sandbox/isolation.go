@@ -34,10 +34,10 @@ import (
 //     means unset in Rlimits; there is no writable file anyway), RLIMIT_CORE
 //     0 (always), RLIMIT_AS PipeMemory unless set otherwise. cgroup limits
 //     (memory without swap, pids) are left to the caller (Config.Limits):
-//     rootless callers usually cannot create cgroups, and the init's own
-//     threads share the group (Pids below about 8 keeps it from starting).
-//   - Memory locking: mlockall does not survive execve, so the launcher
-//     cannot lock the worker's memory (Config.Mlock is refused); the
+//     rootless callers usually cannot create cgroups, and the init (one
+//     process) shares the group (Pids 2 is the least that starts).
+//   - Memory locking: Config.Mlock makes CMD call mlockall after execve
+//     with ptrace, which an execute-only binary is closed to (refused); the
 //     pipe-worker policy admits mlockall(MCL_CURRENT|MCL_FUTURE) so the
 //     worker locks itself (examples/pipe-worker does).
 //

@@ -123,9 +123,8 @@ type Config struct {
 	Strict bool
 	// Limits are cgroup limits for each worker's sandbox (none by default:
 	// RLIMIT_AS, RLIMIT_NPROC and the filter's kill of fork bound a worker
-	// without them). MemoryBytes also forbids swap. The sandbox's init (a Go
-	// program with a handful of threads) shares the group: Pids below about
-	// 8 keeps the sandbox from starting. Where cgroups cannot be created
+	// without them). MemoryBytes also forbids swap. The sandbox's init (one
+	// process) shares the group: Pids 2 is the least that starts. Where cgroups cannot be created
 	// (rootless without delegation) Start fails rather than run unlimited.
 	Limits cgroup.Limits
 	// HostUID is the host uid (and gid) the worker runs as when the caller
