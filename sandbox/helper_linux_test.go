@@ -23,22 +23,24 @@ const helperEnv = "RINGFENCE_TEST_HELPER"
 
 // facts is what the "facts" helper observes from inside a sandbox.
 type facts struct {
-	NS         map[string]string `json:"ns"`
-	Status     map[string]string `json:"status"`
-	Dumpable   int               `json:"dumpable"`
-	Env        []string          `json:"env"`
-	Ifaces     map[string]bool   `json:"ifaces"` // name -> up
-	UID, GID   int
-	Hostname   string            `json:"hostname"`
-	Cwd        string            `json:"cwd"`
-	Writes     map[string]string `json:"writes"` // path -> "ok" or errno name
-	Lists      map[string][]string
-	Reads      map[string]string
-	KillInit   string `json:"kill_init"`
-	ProcComm   string `json:"proc_comm"`
-	InitFDs    string `json:"init_fds"`
-	InitMem    string `json:"init_mem"`
-	RlimNofile uint64 `json:"rlim_nofile"`
+	NS       map[string]string `json:"ns"`
+	Status   map[string]string `json:"status"`
+	Dumpable int               `json:"dumpable"`
+	// BootSeconds is CLOCK_BOOTTIME: the time namespace starts it near 0.
+	BootSeconds int64           `json:"boot_seconds"`
+	Env         []string        `json:"env"`
+	Ifaces      map[string]bool `json:"ifaces"` // name -> up
+	UID, GID    int
+	Hostname    string            `json:"hostname"`
+	Cwd         string            `json:"cwd"`
+	Writes      map[string]string `json:"writes"` // path -> "ok" or errno name
+	Lists       map[string][]string
+	Reads       map[string]string
+	KillInit    string `json:"kill_init"`
+	ProcComm    string `json:"proc_comm"`
+	InitFDs     string `json:"init_fds"`
+	InitMem     string `json:"init_mem"`
+	RlimNofile  uint64 `json:"rlim_nofile"`
 }
 
 // ttyName is what ttyname(0) would say: the path fd 0 links to, if that
@@ -156,6 +158,9 @@ func gatherFacts(writePaths []string) facts {
 	}
 	d, _ := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
 	f.Dumpable = d
+	var boot unix.Timespec
+	unix.ClockGettime(unix.CLOCK_BOOTTIME, &boot)
+	f.BootSeconds = boot.Sec
 	f.Env = os.Environ()
 	ifs, _ := net.Interfaces()
 	for _, i := range ifs {
@@ -194,7 +199,7 @@ func gatherFacts(writePaths []string) facts {
 	return f
 }
 
-var nsNames = []string{"user", "mnt", "pid", "net", "ipc", "uts", "cgroup"}
+var nsNames = []string{"user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"}
 
 // helperOrphans makes orphans (a shell whose background children outlive
 // it), waits until they have exited, and counts zombies in the pid

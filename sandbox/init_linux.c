@@ -286,6 +286,47 @@ static void two_step(struct init *st) {
 	close(a->ready_w);
 }
 
+// fmt_offset writes "CLOCK -SECS 0\n", the offset that takes a clock now
+// at secs seconds back to one second.
+static size_t fmt_offset(char *out, const char *clock, long secs) {
+	size_t n = strlen(clock);
+	memcpy(out, clock, n);
+	out[n++] = ' ';
+	long off = secs > 1 ? secs - 1 : 0;
+	out[n++] = '-';
+	char digits[24];
+	int d = 0;
+	do {
+		digits[d++] = (char)('0' + off % 10);
+		off /= 10;
+	} while (off > 0);
+	while (d > 0) out[n++] = digits[--d];
+	memcpy(out + n, " 0\n", 3);
+	return n + 3;
+}
+
+// new_time_namespace gives CMD (everything the init forks from now on) a
+// time namespace whose monotonic and boot-time clocks start near zero:
+// the host's uptime, a fingerprint, is not seen inside. It runs while the
+// init may still write its own /proc/PID files (before PR_SET_DUMPABLE 0),
+// through the host's /proc, which is still visible. The gate child shares
+// the init's memory (CLONE_VM) and enters the namespace at its execve.
+static void new_time_namespace(struct init *st) {
+	if (!st->a->new_time) return;
+	if (unshare(CLONE_NEWTIME) < 0) fail(st, RF_STAGE_SETUP, -1, "unshare(CLONE_NEWTIME)", errno);
+	struct timespec mono, boot;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	char buf[96];
+	size_t n = 0;
+	n += fmt_offset(buf + n, "monotonic", mono.tv_sec);
+	n += fmt_offset(buf + n, "boottime", boot.tv_sec);
+	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) fail_at(st, RF_STAGE_SETUP, -1, "open", "/proc/self/timens_offsets", errno);
+	if (write(fd, buf, n) != (ssize_t)n) fail_at(st, RF_STAGE_SETUP, -1, "write", "/proc/self/timens_offsets", errno);
+	close(fd);
+}
+
 // ---- mounts -------------------------------------------------------------
 
 static int is_dir(const char *p) {
@@ -718,6 +759,7 @@ static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
 	}
 	if (n != 1 || go != 'G') syscall(SYS_exit_group, 125); // the supervisor gave up
 	close(a->sync_r);
+	new_time_namespace(&st);
 	// Not dumpable: CMD (uid 0 inside too) must not open /proc/1/mem or
 	// ptrace the init, which holds every capability of the namespace and
 	// the supervisor's socket. Only now: it makes /proc/PID/* root's, and

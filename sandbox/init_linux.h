@@ -89,6 +89,7 @@ struct rf_init_args {
 
 	const char *hostname; // NULL: keep
 	int lo_up;            // bring lo up (new network namespace)
+	int new_time;         // a time namespace for CMD, clocks from ~0
 
 	int landlock;         // 1: build a ruleset
 	uint64_t ll_handled_fs;

@@ -30,6 +30,9 @@ func Probe(cfg *Config) *Report {
 
 	// Namespaces.
 	ns := []string{"user", "mnt", "pid", "ipc", "uts", "cgroup"}
+	if timeNamespaces() {
+		ns = append(ns, "time")
+	}
 	if cfg.Net == NetNone {
 		ns = append(ns, "net")
 	}

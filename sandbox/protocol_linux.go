@@ -25,6 +25,7 @@ type initSpec struct {
 	ttyRows, ttyCols uint16
 	hostname         string
 	loUp             bool
+	newTime          bool
 	landlock         *landlockRules // nil: none
 	cmd, pathEnv     string
 	gate             gateSpec

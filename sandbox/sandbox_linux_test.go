@@ -183,6 +183,11 @@ func TestSandboxFacts(t *testing.T) {
 	if f.Status["NoNewPrivs"] != "1" || f.Status["Seccomp"] != "2" {
 		t.Errorf("NoNewPrivs %q Seccomp %q, want 1 and 2", f.Status["NoNewPrivs"], f.Status["Seccomp"])
 	}
+	var hostBoot unix.Timespec
+	unix.ClockGettime(unix.CLOCK_BOOTTIME, &hostBoot)
+	if f.BootSeconds > 5 || hostBoot.Sec < 10 && f.BootSeconds >= hostBoot.Sec {
+		t.Errorf("CLOCK_BOOTTIME inside %d s (host %d s): want the time namespace to start it near 0", f.BootSeconds, hostBoot.Sec)
+	}
 	if f.Dumpable != 0 {
 		t.Errorf("PR_GET_DUMPABLE = %d, want 0 (CMD made not dumpable after execve)", f.Dumpable)
 	}

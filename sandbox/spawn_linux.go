@@ -41,6 +41,7 @@ func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
 		a.hostname = ar.str(s.hostname)
 	}
 	a.lo_up = cBool(s.loUp)
+	a.new_time = cBool(s.newTime)
 	if l := s.landlock; l != nil {
 		a.landlock = 1
 		a.ll_handled_fs, a.ll_scoped = C.uint64_t(l.handled), C.uint64_t(l.scoped)

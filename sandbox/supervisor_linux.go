@@ -69,6 +69,14 @@ type supervisor struct {
 	cpuLimit uint64
 }
 
+// timeNamespaces reports whether the kernel has time namespaces (Linux
+// 5.6+, CONFIG_TIME_NS): where it does, CMD gets one whose clocks start
+// near zero, hiding the host's uptime.
+var timeNamespaces = sync.OnceValue(func() bool {
+	_, err := os.Stat("/proc/self/ns/time")
+	return err == nil
+})
+
 // memfdNoexecPath is vm.memfd_noexec, a per-pid-namespace sysctl (Linux
 // 6.3+): 2 means no memfd can ever be executed in that namespace.
 const memfdNoexecPath = "/proc/sys/vm/memfd_noexec"
@@ -151,7 +159,7 @@ func (c *Cmd) Start() error {
 	env := buildEnv(os.Environ(), c.Env, cfg.KeepEnv)
 	spec := &initSpec{
 		uid: cfg.UID, gid: cfg.GID, setGroups: ids.setGroups,
-		ops: plan(l), hostname: cfg.Hostname, loUp: cfg.Net == NetNone,
+		ops: plan(l), hostname: cfg.Hostname, loUp: cfg.Net == NetNone, newTime: timeNamespaces(),
 		cmd: c.Path, pathEnv: envValue(env, "PATH"),
 		gate: gateFor(cfg, c.Args, env, chdirOf(cfg, cwd), ids.setGroups),
 	}
