@@ -1,5 +1,5 @@
 // Package sandbox runs a program contained: new user, mount, pid, network,
-// ipc, uts and cgroup namespaces; the host root read-only with a private
+// ipc, uts, cgroup and time namespaces (its clocks start near zero); the host root read-only with a private
 // /tmp, a fresh /proc, a minimal /dev and hidden home directories; no
 // capabilities, no_new_privs, Landlock rules that match the file system
 // view, and a seccomp filter installed as the very last step before
