@@ -1,8 +1,9 @@
 // Package sandbox runs a program contained: new user, mount, pid, network,
-// ipc, uts, cgroup and time namespaces (its clocks start near zero); the host root read-only with a private
-// /tmp, a fresh /proc, a minimal /dev and hidden home directories; no
-// capabilities, no_new_privs, Landlock rules that match the file system
-// view, and a seccomp filter installed as the very last step before
+// ipc, uts, cgroup and time namespaces (its clocks start near zero); the
+// host root read-only with a private /tmp, a fresh /proc, a minimal /dev
+// and hidden home directories; no capabilities, no_new_privs, not
+// dumpable; Landlock rules that match the file system view; and a seccomp
+// filter in force before the program's first instruction, made after its
 // execve. It is the runner behind `ringfence run`, shaped like os/exec:
 //
 //	func main() {
