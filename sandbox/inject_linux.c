@@ -235,6 +235,15 @@ int gate_post_exec(const struct gate_args *a, int pid, struct gate_result *r) {
 		return -1;
 	}
 	t.syscall_insn = vdso + (unsigned long)off;
+	// CMD must be a 64-bit program (the numbers below are x86_64's), and
+	// its vDSO must be ours (not an x32 or i386 image): check the two bytes.
+	unsigned char insn[2] = {0, 0};
+	struct iovec local = {.iov_base = insn, .iov_len = 2};
+	struct iovec remote = {.iov_base = (void *)t.syscall_insn, .iov_len = 2};
+	if (t.regs.cs != 0x33 || process_vm_readv(pid, &local, 1, &remote, 1, 0) != 2 || insn[0] != 0x0f || insn[1] != 0x05) {
+		set_result(r, "CMD is not a 64-bit x86_64 program with the kernel's vDSO", ENOEXEC);
+		return -1;
+	}
 	// The filter goes onto CMD's stack first, while nothing restricts us:
 	// struct sock_fprog and the instructions, below the stack pointer (the
 	// exec left 128 KiB of stack mapped there).
