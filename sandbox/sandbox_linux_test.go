@@ -914,3 +914,49 @@ func hasCap(c int) bool {
 	}
 	return false
 }
+
+// TestSandboxNotifyClose: a filter that sends close to the listener (a
+// policy that denies close, seen through the reporting form). The
+// post-exec steps must close CMD's own copy of the listener through that
+// filter: the init answers that one notification itself, and the run goes
+// on with the supervisor answering the rest.
+func TestSandboxNotifyClose(t *testing.T) {
+	c, out := helperCmd(t, "exit", "7")
+	c.Config.Filter = filterExcept(unix.SYS_CLOSE, retUserNotif)
+	c.Config.Notify = true
+	if err := c.Start(); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if c.NotifyFD == nil {
+		t.Fatal("no NotifyFD")
+	}
+	defer c.NotifyFD.Close()
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	fd := c.NotifyFD.Fd()
+	for answered := 0; ; answered++ {
+		select {
+		case err := <-done:
+			if c.ExitCode() != 7 {
+				t.Fatalf("exit %d (%v), want 7; output %q", c.ExitCode(), err, out)
+			}
+			if answered == 0 {
+				t.Error("the helper's own close calls never reached the supervisor")
+			}
+			return
+		default:
+		}
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(pfd, 10); n <= 0 || pfd[0].Revents&unix.POLLIN == 0 {
+			continue
+		}
+		var req [80]byte
+		if _, _, e := unix.Syscall(unix.SYS_IOCTL, fd, unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafePtr(&req[0]))); e != 0 {
+			continue
+		}
+		var resp [24]byte
+		copy(resp[0:8], req[0:8])
+		resp[20] = 1 // flags: SECCOMP_USER_NOTIF_FLAG_CONTINUE
+		unix.Syscall(unix.SYS_IOCTL, fd, unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafePtr(&resp[0])))
+	}
+}
