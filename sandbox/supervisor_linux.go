@@ -55,7 +55,8 @@ import (
 // last process.
 
 type supervisor struct {
-	pid      int
+	pid      int  // the init's, set once by Start
+	reaped   bool // the init has been waited for
 	pidfd    int
 	sock     *os.File
 	stdio    *childStdio
@@ -347,7 +348,7 @@ func startedFDs(flags int, fds []int) (listener, master int) {
 // teardown undoes a Start that failed: kills and reaps the init, closes
 // what Start opened.
 func (sv *supervisor) teardown() {
-	if sv.pid > 0 {
+	if sv.pid > 0 && !sv.reaped {
 		sv.kill()
 		sv.reapInit()
 	}
@@ -510,7 +511,7 @@ func (sv *supervisor) reapInit() unix.WaitStatus {
 			break
 		}
 	}
-	sv.pid = -1
+	sv.reaped = true
 	return ws
 }
 
