@@ -120,11 +120,12 @@ static void __attribute__((noreturn)) gate_child(const struct gate_args *a, stru
 	}
 	if (a->dir && chdir(a->dir) < 0) fail(p, "chdir", "chdir", errno);
 
-	// Identity, part 1: groups while CAP_SETGID is still held. Raw calls:
+	// Identity, part 1: the gid while CAP_SETGID is still held (there are no
+	// supplementary groups: the init dropped them, and setgroups is denied
+	// in the user namespace). Raw calls:
 	// glibc's set*id wrappers broadcast to every thread it believes exists
-	// (setxid), and the threads of the Go init do not exist here: they
+	// (setxid), and the supervisor's threads do not exist here: they
 	// would wait forever.
-	if (a->setgroups && syscall(SYS_setgroups, 0, NULL) < 0) fail(p, "identity", "setgroups", errno);
 	if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0) fail(p, "identity", "setresgid", errno);
 
 	// Capabilities, part 1: the bounding set needs CAP_SETPCAP, so it goes

@@ -19,7 +19,6 @@ struct gate_args {
 	const char *dir;
 
 	int uid, gid;
-	int setgroups;      // 1: setgroups(0, NULL) is allowed (rootful)
 	int cap_last;       // /proc/sys/kernel/cap_last_cap
 	int new_session;    // 1: setsid()
 	int ctty;           // 1: fd 0 becomes the controlling terminal

@@ -9,9 +9,7 @@ import (
 
 var errNoCgo = errors.New("this ringfence was built without cgo (CGO_ENABLED=0); the sandbox's init and exec gate are C: rebuild with cgo and a C compiler")
 
-var errInitReports = errNoCgo
-
-func spawnInit(*initSpec, *spawnCtl) (int, int, error) { return -1, -1, errNoCgo }
+func spawnInit(*initSpec, uint64) (int, int, error) { return -1, -1, errNoCgo }
 
 func recvMsg(*os.File) (initMsg, []int, error) { return initMsg{}, nil, errNoCgo }
 

@@ -212,8 +212,7 @@ static int move_fds(struct rf_init_args *a) {
 	for (int i = 0; i < a->nkeep; i++)
 		if ((hi_keep[i] = fcntl(a->keep_src[i], F_DUPFD_CLOEXEC, base)) < 0) return -1;
 	if ((a->sock = fcntl(a->sock, F_DUPFD_CLOEXEC, base)) < 0) return -1;
-	if ((a->sync_r = fcntl(a->sync_r, F_DUPFD_CLOEXEC, base)) < 0) return -1;
-	if (a->ready_w >= 0 && (a->ready_w = fcntl(a->ready_w, F_DUPFD_CLOEXEC, base)) < 0) return -1;
+	if (a->sync_r >= 0 && (a->sync_r = fcntl(a->sync_r, F_DUPFD_CLOEXEC, base)) < 0) return -1;
 	for (int i = 0; i < a->ntrees; i++)
 		if (a->trees[i] >= 0 && (a->trees[i] = fcntl(a->trees[i], F_DUPFD_CLOEXEC, base)) < 0) return -1;
 	// Then the final numbers, inherited by CMD.
@@ -225,8 +224,7 @@ static int move_fds(struct rf_init_args *a) {
 	int n = 0;
 	for (int i = 0; i < a->nkeep; i++) keep[n++] = a->keep_dst[i];
 	keep[n++] = a->sock;
-	keep[n++] = a->sync_r;
-	if (a->ready_w >= 0) keep[n++] = a->ready_w;
+	if (a->sync_r >= 0) keep[n++] = a->sync_r;
 	for (int i = 0; i < a->ntrees; i++)
 		if (a->trees[i] >= 0) keep[n++] = a->trees[i];
 	return rf_close_all_but(keep, n);
@@ -239,7 +237,6 @@ static int move_fds(struct rf_init_args *a) {
 static void take_ids(struct init *st) {
 	struct rf_init_args *a = st->a;
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail(st, RF_STAGE_SETUP, -1, "PR_SET_KEEPCAPS", errno);
-	if (a->setgroups && syscall(SYS_setgroups, 0, NULL) < 0) fail(st, RF_STAGE_SETUP, -1, "setgroups", errno);
 	if (syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0) fail(st, RF_STAGE_SETUP, -1, "setresgid", errno);
 	if (syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0) fail(st, RF_STAGE_SETUP, -1, "setresuid", errno);
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
@@ -263,7 +260,10 @@ static void die_with_supervisor(struct init *st) {
 }
 
 // two_step runs as global root in the new pid namespace (see
-// rf_init_args.two_step), then moves into the user namespace and the rest.
+// rf_init_args.two_step): what only global root may do, then it becomes
+// the sandbox's host ids and moves into its own user namespace and the
+// rest. Taking the host ids first makes the maps the init's own, which it
+// may write itself: no round trip to the supervisor.
 static void two_step(struct init *st) {
 	struct rf_init_args *a = st->a;
 	if (a->memfd_noexec) {
@@ -281,9 +281,56 @@ static void two_step(struct init *st) {
 	if (m < 0) fail(st, RF_STAGE_SETUP, -1, "fsmount proc", errno);
 	close((int)fs);
 	st->proc_fd = (int)m;
+	// The host ids, with raw calls (see the top); no supplementary group.
+	if (syscall(SYS_setgroups, 0, NULL) < 0) fail(st, RF_STAGE_SETUP, -1, "setgroups", errno);
+	if (syscall(SYS_setresgid, a->host_gid, a->host_gid, a->host_gid) < 0) fail(st, RF_STAGE_SETUP, -1, "setresgid", errno);
+	if (syscall(SYS_setresuid, a->host_uid, a->host_uid, a->host_uid) < 0) fail(st, RF_STAGE_SETUP, -1, "setresuid", errno);
 	if (unshare((int)a->unshare_flags) < 0) fail(st, RF_STAGE_SETUP, -1, "unshare", errno);
-	if (write(a->ready_w, "U", 1) != 1) fail(st, RF_STAGE_SETUP, -1, "write ready", errno);
-	close(a->ready_w);
+}
+
+// utoa writes n in decimal and returns the length.
+static size_t utoa(char *out, unsigned long n) {
+	char d[24];
+	size_t k = 0, len = 0;
+	do {
+		d[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	while (k > 0) out[len++] = d[--k];
+	return len;
+}
+
+// write_self writes s to /proc/self/NAME (through the host's /proc, still
+// visible).
+static void write_self(struct init *st, const char *name, const char *s, size_t n) {
+	char path[64] = "/proc/self/";
+	rf_copy_str(path + 11, sizeof path - 11, name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) fail_at(st, RF_STAGE_SETUP, -1, "open", path, errno);
+	if (write(fd, s, n) != (ssize_t)n) fail_at(st, RF_STAGE_SETUP, -1, "write", path, errno);
+	close(fd);
+}
+
+// map_id writes "INSIDE HOST 1\n" to /proc/self/NAME.
+static void map_id(struct init *st, const char *name, int inside, int host) {
+	char line[64];
+	size_t n = utoa(line, (unsigned)inside);
+	line[n++] = ' ';
+	n += utoa(line + n, (unsigned)host);
+	memcpy(line + n, " 1\n", 3);
+	write_self(st, name, line, n + 3);
+}
+
+// init_own_ids maps the init's user namespace: one uid and one gid, each
+// to the host id the init holds, which the kernel lets a process map for
+// itself (with setgroups denied). Dumpable first: a change of credentials
+// (two_step) made /proc/self host root's.
+static void init_own_ids(struct init *st) {
+	struct rf_init_args *a = st->a;
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) fail(st, RF_STAGE_SETUP, -1, "PR_SET_DUMPABLE", errno);
+	map_id(st, "uid_map", a->uid, a->host_uid);
+	write_self(st, "setgroups", "deny", 4);
+	map_id(st, "gid_map", a->gid, a->host_gid);
 }
 
 // fmt_offset writes "CLOCK -SECS 0\n", the offset that takes a clock now
@@ -292,15 +339,8 @@ static size_t fmt_offset(char *out, const char *clock, long secs) {
 	size_t n = strlen(clock);
 	memcpy(out, clock, n);
 	out[n++] = ' ';
-	long off = secs > 1 ? secs - 1 : 0;
 	out[n++] = '-';
-	char digits[24];
-	int d = 0;
-	do {
-		digits[d++] = (char)('0' + off % 10);
-		off /= 10;
-	} while (off > 0);
-	while (d > 0) out[n++] = digits[--d];
+	n += utoa(out + n, secs > 1 ? (unsigned long)(secs - 1) : 0);
 	memcpy(out + n, " 0\n", 3);
 	return n + 3;
 }
@@ -321,10 +361,7 @@ static void new_time_namespace(struct init *st) {
 	size_t n = 0;
 	n += fmt_offset(buf + n, "monotonic", mono.tv_sec);
 	n += fmt_offset(buf + n, "boottime", boot.tv_sec);
-	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-	if (fd < 0) fail_at(st, RF_STAGE_SETUP, -1, "open", "/proc/self/timens_offsets", errno);
-	if (write(fd, buf, n) != (ssize_t)n) fail_at(st, RF_STAGE_SETUP, -1, "write", "/proc/self/timens_offsets", errno);
-	close(fd);
+	write_self(st, "timens_offsets", buf, n);
 }
 
 // ---- mounts -------------------------------------------------------------
@@ -753,17 +790,21 @@ static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
 	set_cmdline("ringfence-init");
 	setsid();
 	if (a->two_step) two_step(&st);
-	char go = 0;
-	ssize_t n;
-	while ((n = read(a->sync_r, &go, 1)) < 0 && errno == EINTR) {
+	init_own_ids(&st);
+	if (a->sync_r >= 0) {
+		// The supervisor puts us in the sandbox's cgroup (and raises
+		// RLIMIT_MEMLOCK) before we fork anything.
+		char go = 0;
+		ssize_t n;
+		while ((n = read(a->sync_r, &go, 1)) < 0 && errno == EINTR) {
+		}
+		if (n != 1 || go != 'G') syscall(SYS_exit_group, 125); // the supervisor gave up
+		close(a->sync_r);
 	}
-	if (n != 1 || go != 'G') syscall(SYS_exit_group, 125); // the supervisor gave up
-	close(a->sync_r);
 	new_time_namespace(&st);
 	// Not dumpable: CMD (uid 0 inside too) must not open /proc/1/mem or
 	// ptrace the init, which holds every capability of the namespace and
-	// the supervisor's socket. Only now: it makes /proc/PID/* root's, and
-	// a rootless supervisor must write uid_map and gid_map first.
+	// the supervisor's socket. Only now: /proc/self is written above.
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	take_ids(&st);
 	die_with_supervisor(&st);
@@ -801,83 +842,20 @@ static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
 	reap(&st);
 }
 
-// write_file writes s to dir/name with raw calls.
-static int write_file(const char *dir, const char *name, const char *s) {
-	char path[128];
-	size_t d = strlen(dir), n = strlen(name);
-	if (d + n + 1 > sizeof path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(path, dir, d);
-	memcpy(path + d, name, n + 1);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) return -1;
-	size_t len = strlen(s);
-	ssize_t w = write(fd, s, len);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return w == (ssize_t)len ? 0 : -1;
-}
-
-static int spawn_failed(struct rf_spawn_ctl *c, const char *what, int err) {
-	rf_copy_str(c->what, sizeof c->what, what);
-	c->err = err;
-	return -2;
-}
-
-// map_ids writes the init's uid and gid maps: from the parent user
-// namespace, as the kernel requires for any map but one's own id.
-static int map_ids(struct rf_spawn_ctl *c) {
-	char dir[64];
-	size_t k = strlen(c->map_dir);
-	if (k + 16 > sizeof dir) return spawn_failed(c, "map directory", ENAMETOOLONG);
-	memcpy(dir, c->map_dir, k);
-	char digits[16];
-	int d = 0;
-	for (int p = c->pid; p > 0 || d == 0; p /= 10) digits[d++] = (char)('0' + p % 10);
-	while (d > 0) dir[k++] = digits[--d];
-	dir[k++] = '/';
-	dir[k] = 0;
-	if (write_file(dir, "uid_map", c->uid_map) < 0) return spawn_failed(c, "write uid_map", errno);
-	if (c->setgroups && write_file(dir, "setgroups", c->setgroups) < 0) return spawn_failed(c, "write setgroups", errno);
-	if (write_file(dir, "gid_map", c->gid_map) < 0) return spawn_failed(c, "write gid_map", errno);
-	return 0;
-}
-
-int rf_spawn(struct rf_init_args *a, struct rf_spawn_ctl *c) {
+int rf_spawn(struct rf_init_args *a, uint64_t flags, int *pidfd, int *err) {
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int pfd = -1;
 	struct rf_clone_args ca;
 	memset(&ca, 0, sizeof ca);
-	ca.flags = c->flags | CLONE_PIDFD;
+	ca.flags = flags | CLONE_PIDFD;
 	ca.pidfd = (uint64_t)(uintptr_t)&pfd;
 	ca.exit_signal = SIGCHLD;
 	long pid = syscall(SYS_clone3, &ca, sizeof ca);
 	if (pid == 0) init_main(a);
-	c->err = pid < 0 ? errno : 0;
+	*err = pid < 0 ? errno : 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	c->pid = (int)pid;
-	c->pidfd = pfd;
-	if (pid < 0) return -1;
-	if (a->two_step) {
-		char u = 0;
-		ssize_t n;
-		while ((n = read(c->ready_r, &u, 1)) < 0 && errno == EINTR) {
-		}
-		if (n != 1) return spawn_failed(c, "", 0); // the init reports why
-	}
-	if (map_ids(c) < 0) return -2;
-	if (c->memlock_unlimited) {
-		struct rlimit inf = {.rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY};
-		// Best effort: without CAP_SYS_RESOURCE the limit stays, and an
-		// mlockall that needs more fails with a message that says so.
-		if (prlimit(c->pid, RLIMIT_MEMLOCK, &inf, NULL) < 0 && errno != EPERM)
-			return spawn_failed(c, "raise RLIMIT_MEMLOCK", errno);
-	}
-	if (!c->hold && write(c->sync_w, "G", 1) != 1) return spawn_failed(c, "release the init", errno);
-	return 0;
+	*pidfd = pfd;
+	return (int)pid;
 }

@@ -62,21 +62,21 @@ struct rf_init_args {
 	const int *keep_dst;
 	int nkeep;
 	int sock;             // SOCK_SEQPACKET to the supervisor
-	int sync_r;           // the supervisor writes 'G' once the ids are mapped
-	int ready_w;          // two_step: the init writes 'U' once it has its user namespace
+	int sync_r;           // -1, or: wait for the supervisor's 'G' (it joins a cgroup first)
 
 	// two_step (as root): clone3 makes only the pid namespace; the init,
 	// still global root, sets vm.memfd_noexec there (only global root may),
 	// makes its proc mount (procfs belongs to the pid namespace's owner),
-	// then unshares unshare_flags, user namespace first.
+	// takes the host ids, then unshares unshare_flags, user namespace
+	// first, and maps its own ids (init_own_ids).
 	int two_step;
 	int memfd_noexec;
 	uint64_t unshare_flags;
+	int host_uid, host_gid; // what uid and gid map to
 	int *trees;           // detached mount trees; -1 for slots OPEN_TREE fills
 	int ntrees;
 
-	int uid, gid;         // the init's ids inside
-	int setgroups;        // 1: setgroups(0, NULL) (rootful)
+	int uid, gid;         // the init's ids inside (setgroups is denied there)
 
 	const struct rf_op *ops;
 	int nops;
@@ -138,26 +138,8 @@ struct rf_msg {
 	int64_t stage_ns[RF_NSTAGES];
 };
 
-// How rf_spawn starts the init, and what it reports.
-struct rf_spawn_ctl {
-	uint64_t flags;        // clone3 flags (CLONE_PIDFD is added)
-	const char *map_dir;   // "/proc/PID/" is formed from the pid
-	const char *uid_map, *gid_map;
-	const char *setgroups; // "deny" or NULL
-	int sync_w;            // 'G' goes here unless hold
-	int ready_r;           // two_step: 'U' or EOF (the init failed) from the init
-	int hold;              // 1: the caller releases the init (after joining a cgroup)
-	int memlock_unlimited; // 1: RLIMIT_MEMLOCK of the init unlimited (root, --mlock)
-
-	int pid, pidfd;        // results
-	int err;
-	char what[48];         // the step that failed after the clone
-};
-
-// rf_spawn forks the init with clone3 and, in the parent, writes its id
-// maps and releases it, all without returning to Go in between. 0: done;
-// -1: clone3 failed; -2: a later step failed (pid is set: kill and reap
-// it; an empty what means the init reported its own error).
-int rf_spawn(struct rf_init_args *a, struct rf_spawn_ctl *c);
+// rf_spawn forks the init with clone3(flags | CLONE_PIDFD) and returns its
+// pid (-1 with *err set) and a pidfd; the child never returns.
+int rf_spawn(struct rf_init_args *a, uint64_t flags, int *pidfd, int *err);
 
 #endif

@@ -99,7 +99,6 @@ type gateSpec struct {
 	Argv, Envp  []string
 	Dir         string
 	UID, GID    int
-	SetGroups   bool
 	CapLast     int
 	NewSession  bool
 	CTTY        bool // make fd 0 the controlling terminal (--tty)

@@ -12,14 +12,13 @@ import (
 type initSpec struct {
 	stdio            [3]int
 	keepSrc, keepDst []int
-	sock, syncR      int
-	readyW           int // two-step: -1 otherwise
+	sock, syncR      int // syncR: -1 unless the init waits for 'G'
 	twoStep          bool
 	memfdNoexec      bool
 	unshareFlags     uint64
 	trees            []int // per slot: a detached tree (root) or -1
 	uid, gid         int
-	setGroups        bool
+	hostUID, hostGID int
 	ops              []fsOp
 	tty              bool
 	ttyRows, ttyCols uint16
@@ -29,16 +28,6 @@ type initSpec struct {
 	landlock         *landlockRules // nil: none
 	cmd, pathEnv     string
 	gate             gateSpec
-}
-
-// spawnCtl says how to start the init (struct rf_spawn_ctl).
-type spawnCtl struct {
-	flags         uint64
-	ids           *idMaps
-	syncW, readyR int
-	hold          bool // the caller writes 'G' (after joining a cgroup)
-	// memlockUnlimited raises the init's RLIMIT_MEMLOCK (root, --mlock).
-	memlockUnlimited bool
 }
 
 // Message types and stages: the mirrors of init_linux.h's enums

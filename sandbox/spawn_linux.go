@@ -19,11 +19,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// spawnInit forks the C init with clone3, writes its id maps and, unless
-// hold, releases it to run its plan. It returns the init's pid and a pidfd;
-// on an error with pid > 0 the caller kills and reaps the init (and an
-// errInitReports error means the init sent its own reason on the socket).
-func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
+// spawnInit forks the C init with clone3(flags) and returns its pid and a
+// pidfd. The init maps its own ids; when spec.syncR >= 0 it then waits for
+// the supervisor's 'G'.
+func spawnInit(s *initSpec, flags uint64) (pid, pidfd int, err error) {
 	var ar cArena
 	defer ar.free()
 	a := (*C.struct_rf_init_args)(ar.alloc(C.sizeof_struct_rf_init_args))
@@ -31,10 +30,11 @@ func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
 		a.stdio[i] = C.int(fd)
 	}
 	a.keep_src, a.keep_dst, a.nkeep = ar.ints(s.keepSrc), ar.ints(s.keepDst), C.int(len(s.keepSrc))
-	a.sock, a.sync_r, a.ready_w = C.int(s.sock), C.int(s.syncR), C.int(s.readyW)
-	a.two_step, a.memfd_noexec, a.unshare_flags = cBool(s.twoStep), cBool(s.memfdNoexec), C.uint64_t(s.unshareFlags)
+	a.sock, a.sync_r = C.int(s.sock), C.int(s.syncR)
 	a.trees, a.ntrees = ar.ints(s.trees), C.int(len(s.trees))
-	a.uid, a.gid, a.setgroups = C.int(s.uid), C.int(s.gid), cBool(s.setGroups)
+	a.two_step, a.memfd_noexec, a.unshare_flags = cBool(s.twoStep), cBool(s.memfdNoexec), C.uint64_t(s.unshareFlags)
+	a.uid, a.gid = C.int(s.uid), C.int(s.gid)
+	a.host_uid, a.host_gid = C.int(s.hostUID), C.int(s.hostGID)
 	a.ops, a.nops = ar.ops(s.ops), C.int(len(s.ops))
 	a.tty, a.tty_rows, a.tty_cols = cBool(s.tty), C.ushort(s.ttyRows), C.ushort(s.ttyCols)
 	if s.hostname != "" {
@@ -56,35 +56,17 @@ func spawnInit(s *initSpec, ctl *spawnCtl) (pid, pidfd int, err error) {
 	if err := ar.gateArgs(&s.gate, &a.gate); err != nil {
 		return -1, -1, err
 	}
-	c := (*C.struct_rf_spawn_ctl)(ar.alloc(C.sizeof_struct_rf_spawn_ctl))
-	c.flags = C.uint64_t(ctl.flags)
-	c.map_dir = ar.str("/proc/")
-	c.uid_map = ar.str(fmt.Sprintf("%d %d 1\n", ctl.ids.uid, ctl.ids.hostUID))
-	c.gid_map = ar.str(fmt.Sprintf("%d %d 1\n", ctl.ids.gid, ctl.ids.hostGID))
-	if !ctl.ids.setGroups {
-		c.setgroups = ar.str("deny")
+	var cpidfd, cerr C.int
+	p := C.rf_spawn(a, C.uint64_t(flags), &cpidfd, &cerr)
+	if p < 0 {
+		return -1, -1, fmt.Errorf("sandbox: starting the init stage: clone3: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", syscall.Errno(cerr))
 	}
-	c.sync_w, c.ready_r, c.hold = C.int(ctl.syncW), C.int(ctl.readyR), cBool(ctl.hold)
-	c.memlock_unlimited = cBool(ctl.memlockUnlimited)
-	switch C.rf_spawn(a, c) {
-	case 0:
-		return int(c.pid), int(c.pidfd), nil
-	case -1:
-		return -1, -1, fmt.Errorf("sandbox: starting the init stage: clone3: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", syscall.Errno(c.err))
-	}
-	what := C.GoString(&c.what[0])
-	if what == "" {
-		return int(c.pid), int(c.pidfd), errInitReports
-	}
-	return int(c.pid), int(c.pidfd), &StageError{Stage: "identity", Op: what, Errno: syscall.Errno(c.err)}
+	return int(p), int(cpidfd), nil
 }
 
 // postExecSupported says whether CMD can be changed after execve on this
 // architecture (inject_linux.c).
 func postExecSupported() bool { return C.gate_post_exec_supported() != 0 }
-
-// errInitReports: the init failed and sent its reason on the socket.
-var errInitReports = errors.New("the init stage reports the failure")
 
 // cArena holds the C memory of one spawn: blocks from malloc, cut into
 // zeroed pieces by bumping a pointer (one cgo call per block, not per
@@ -177,7 +159,6 @@ func (ar *cArena) gateArgs(s *gateSpec, a *C.struct_gate_args) error {
 	a.argv, a.envp = ar.strs(s.Argv), ar.strs(s.Envp)
 	a.dir = ar.str(s.Dir)
 	a.uid, a.gid = C.int(s.UID), C.int(s.GID)
-	a.setgroups = cBool(s.SetGroups)
 	a.cap_last = C.int(s.CapLast)
 	a.new_session, a.ctty = cBool(s.NewSession), cBool(s.CTTY)
 	if len(s.KeepFDs) > 0 {

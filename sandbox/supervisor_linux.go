@@ -159,10 +159,10 @@ func (c *Cmd) Start() error {
 	}
 	env := buildEnv(os.Environ(), c.Env, cfg.KeepEnv)
 	spec := &initSpec{
-		uid: cfg.UID, gid: cfg.GID, setGroups: ids.setGroups,
+		uid: cfg.UID, gid: cfg.GID, hostUID: ids.hostUID, hostGID: ids.hostGID,
 		ops: plan(l), hostname: cfg.Hostname, loUp: cfg.Net == NetNone, newTime: timeNamespaces(),
 		cmd: c.Path, pathEnv: envValue(env, "PATH"),
-		gate: gateFor(cfg, c.Args, env, chdirOf(cfg, cwd), ids.setGroups),
+		gate: gateFor(cfg, c.Args, env, chdirOf(cfg, cwd)),
 	}
 	if spec.hostname == "" {
 		spec.hostname = "ringfence"
@@ -204,38 +204,38 @@ func (c *Cmd) Start() error {
 	sock := os.NewFile(uintptr(socks[0]), "ringfence-supervisor")
 	spec.sock = childFDs.add(socks[1])
 	sv := &supervisor{sock: sock, pid: -1, pidfd: -1, cpuLimit: cfg.Rlimits.CPUTime}
-	var ours fdSet // the supervisor's ends of the sync pipes
+	var ours fdSet // the supervisor's end of the sync pipe
 	defer ours.closeAll()
 	abort := func(err error) error {
 		ours.closeAll()
 		sv.teardown()
 		return err
 	}
-	ctl := &spawnCtl{ids: ids, readyR: -1}
-	spec.readyW = -1
-	if spec.syncR, ctl.syncW, err = pipeFDs(&childFDs, &ours); err != nil {
-		return abort(err)
-	}
-	ctl.flags = unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC |
-		unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP
+	flags := uint64(unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC |
+		unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP)
 	if cfg.Net == NetNone {
-		ctl.flags |= unix.CLONE_NEWNET
+		flags |= unix.CLONE_NEWNET
 	}
 	if rootful {
 		// Two steps: the pid namespace first, where the init (still
 		// global root) sets vm.memfd_noexec and makes its proc mount,
-		// then the user namespace and the rest (init_linux.h).
+		// then the host ids, the user namespace and the rest (init_linux.h).
 		spec.twoStep, spec.memfdNoexec = true, memfdNoexecSettable()
-		spec.unshareFlags, ctl.flags = ctl.flags&^unix.CLONE_NEWPID, unix.CLONE_NEWPID
-		if ctl.readyR, spec.readyW, err = pipeFDs(&ours, &childFDs); err != nil {
-			return abort(err)
-		}
+		spec.unshareFlags, flags = flags&^unix.CLONE_NEWPID, unix.CLONE_NEWPID
 	}
 	if sv.cgroup, err = newSandboxCgroup(cfg); err != nil {
 		return abort(err)
 	}
-	ctl.hold = sv.cgroup != nil // the init joins the group before it forks anything
-	ctl.memlockUnlimited = cfg.Mlock && rootful
+	// The init waits for 'G' when the supervisor has something to do to it
+	// first: join a cgroup before it forks anything, raise its RLIMIT_MEMLOCK.
+	memlock := cfg.Mlock && rootful
+	spec.syncR = -1
+	var syncW int
+	if sv.cgroup != nil || memlock {
+		if spec.syncR, syncW, err = pipeFDs(&childFDs, &ours); err != nil {
+			return abort(err)
+		}
+	}
 	stdin, stdout, stderr := c.Stdin, c.Stdout, c.Stderr
 	if cfg.TTY {
 		// CMD's stdio is a pty the init makes in the sandbox's devpts;
@@ -250,27 +250,27 @@ func (c *Cmd) Start() error {
 	spec.stdio = sv.stdio.fds
 
 	t1 := time.Now()
-	sv.pid, sv.pidfd, err = spawnInit(spec, ctl)
+	sv.pid, sv.pidfd, err = spawnInit(spec, flags)
 	// The init has its copies: ours would keep the socket open (no EOF
 	// when the init dies) and the detached mount trees alive.
 	childFDs.closeAll()
-	if err == errInitReports {
-		m, _, rerr := recvMsg(sock)
-		if rerr == nil && m.typ == msgError {
-			err = m.stageError(spec.ops, &spec.gate, c.Path, spec.pathEnv)
-		} else {
-			err = fmt.Errorf("sandbox: the init stage died during setup")
-		}
-	}
 	if err != nil {
 		return abort(err)
 	}
 	sv.stdio.started()
-	if ctl.hold {
+	if spec.syncR >= 0 {
 		if err := sv.cgroup.add(sv.pid); err != nil {
 			return abort(err)
 		}
-		if _, err := unix.Write(ctl.syncW, []byte{'G'}); err != nil {
+		if memlock {
+			// Best effort: without CAP_SYS_RESOURCE the limit stays, and an
+			// mlockall that needs more fails with a message that says so.
+			inf := &unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
+			if err := unix.Prlimit(sv.pid, unix.RLIMIT_MEMLOCK, inf, nil); err != nil && err != unix.EPERM {
+				return abort(fmt.Errorf("sandbox: --mlock: raising RLIMIT_MEMLOCK: %w", err))
+			}
+		}
+		if _, err := unix.Write(syncW, []byte{'G'}); err != nil {
 			return abort(fmt.Errorf("sandbox: releasing the init: %w", err))
 		}
 	}
@@ -447,10 +447,10 @@ func envValue(env []string, name string) string {
 }
 
 // gateFor is the exec gate's part of the plan.
-func gateFor(cfg *Config, args, env []string, dir string, setGroups bool) gateSpec {
+func gateFor(cfg *Config, args, env []string, dir string) gateSpec {
 	g := gateSpec{
 		Argv: args, Envp: env, Dir: dir,
-		UID: cfg.UID, GID: cfg.GID, SetGroups: setGroups, CapLast: capLast(),
+		UID: cfg.UID, GID: cfg.GID, CapLast: capLast(),
 		NewSession: true, CTTY: cfg.TTY,
 		KeepFDs: cfg.KeepFDs, Filter: cfg.Filter, Notify: cfg.Notify,
 		PostExec: cfg.Mlock || !cfg.KeepDumpable, Mlock: cfg.Mlock,
@@ -623,58 +623,30 @@ func exitFrom(ws unix.WaitStatus, cpu time.Duration, cpuLimit uint64) exitReport
 	return rep
 }
 
-// idMaps are the user namespace's id maps.
+// idMaps are the host ids the sandbox's uid and gid map to.
 type idMaps struct {
-	uid, gid         int // inside
 	hostUID, hostGID int
-	setGroups        bool // setgroups allowed (rootful); rootless it is denied
 }
 
-// idMappings builds the user namespace's id maps. As root, the sandbox's
-// ids map to an unprivileged host id (65534 unless HostUID/HostGID say
-// otherwise; host root only with MapHostRoot). Rootless, they map to the
-// caller's own ids and setgroups is denied (the kernel requires it).
+// idMappings says what the sandbox's ids map to. As root, an unprivileged
+// host id (65534 unless HostUID/HostGID say otherwise; host root only with
+// MapHostRoot). Rootless, the caller's own ids. Either way the init maps
+// them itself, as its own ids, and setgroups is denied in the namespace.
 func idMappings(cfg *Config) (*idMaps, error) {
-	m := &idMaps{uid: cfg.UID, gid: cfg.GID}
-	if os.Geteuid() == 0 {
-		m.hostUID, m.hostGID = cfg.HostUID, cfg.HostGID
-		if m.hostUID == 0 && !cfg.MapHostRoot {
-			m.hostUID = DefaultHostID
+	if os.Geteuid() != 0 {
+		if cfg.HostUID != 0 || cfg.HostGID != 0 {
+			return nil, fmt.Errorf("sandbox: HostUID/HostGID need root: rootless, the sandbox's ids map to your own (uid %d, gid %d)", os.Geteuid(), os.Getegid())
 		}
-		if m.hostGID == 0 && !cfg.MapHostRoot {
-			m.hostGID = DefaultHostID
-		}
-		m.setGroups = true
-		return m, nil
+		return &idMaps{hostUID: os.Geteuid(), hostGID: os.Getegid()}, nil
 	}
-	m.hostUID, m.hostGID = os.Geteuid(), os.Getegid()
-	if cfg.HostUID != 0 || cfg.HostGID != 0 {
-		return nil, fmt.Errorf("sandbox: HostUID/HostGID need root: rootless, the sandbox's ids map to your own (uid %d, gid %d)", m.hostUID, m.hostGID)
+	m := &idMaps{hostUID: cfg.HostUID, hostGID: cfg.HostGID}
+	if m.hostUID == 0 && !cfg.MapHostRoot {
+		m.hostUID = DefaultHostID
+	}
+	if m.hostGID == 0 && !cfg.MapHostRoot {
+		m.hostGID = DefaultHostID
 	}
 	return m, nil
-}
-
-// write writes the maps of the init's user namespace (from the parent
-// namespace, as the kernel requires for a map that is not one's own id).
-func (m *idMaps) write(pid int) error {
-	dir := "/proc/" + strconv.Itoa(pid) + "/"
-	files := [][2]string{
-		{"uid_map", fmt.Sprintf("%d %d 1\n", m.uid, m.hostUID)},
-		{"setgroups", "allow"},
-		{"gid_map", fmt.Sprintf("%d %d 1\n", m.gid, m.hostGID)},
-	}
-	if !m.setGroups {
-		files[1][1] = "deny"
-	}
-	for _, f := range files {
-		if f[0] == "setgroups" && m.setGroups {
-			continue // allow is the default
-		}
-		if err := os.WriteFile(dir+f[0], []byte(f[1]), 0); err != nil {
-			return &StageError{Stage: "identity", Op: "write " + f[0], Errno: errnoOf(err), Msg: msgOf(err)}
-		}
-	}
-	return nil
 }
 
 // capLast is CAP_LAST_CAP of the running kernel (read once).
