@@ -856,6 +856,9 @@ int rf_spawn(struct rf_init_args *a, uint64_t flags, int *pidfd, int *err) {
 	if (pid == 0) init_main(a);
 	*err = pid < 0 ? errno : 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	// The init has all the work to do now and we have none: let it run
+	// rather than wait behind us for this CPU.
+	if (pid > 0) sched_yield();
 	*pidfd = pfd;
 	return (int)pid;
 }

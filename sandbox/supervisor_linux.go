@@ -201,6 +201,13 @@ func (c *Cmd) Start() error {
 	if err != nil {
 		return fmt.Errorf("sandbox: socketpair: %w", err)
 	}
+	// Ours non-blocking: Go's poller waits for it, so no thread sits in
+	// recvmsg and a message wakes the goroutine directly.
+	if err := unix.SetNonblock(socks[0], true); err != nil {
+		unix.Close(socks[0])
+		unix.Close(socks[1])
+		return fmt.Errorf("sandbox: socketpair: %w", err)
+	}
 	sock := os.NewFile(uintptr(socks[0]), "ringfence-supervisor")
 	spec.sock = childFDs.add(socks[1])
 	sv := &supervisor{sock: sock, pid: -1, pidfd: -1, cpuLimit: cfg.Rlimits.CPUTime}
