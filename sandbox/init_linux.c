@@ -15,12 +15,15 @@
 // Go's signal handlers are reset before anything else; every signal stays
 // blocked in the init (the reaper takes them with sigwaitinfo).
 //
-// Privilege: from the clone on the child is in new user, mount, pid, ipc,
-// uts, cgroup (and network) namespaces with every capability of its user
-// namespace and none on the host. It waits for the supervisor to write its
-// uid and gid maps, takes its ids, builds the file system view, Landlock
-// ruleset, hostname and loopback, then forks CMD through the exec gate
-// (gate_linux.c), which drops everything and installs seccomp last.
+// Privilege: rootless, from the clone on the child is in new user, mount,
+// pid, ipc, uts, cgroup (and network) namespaces with every capability of
+// its user namespace and none on the host. As root it starts as global
+// root in a new pid namespace only, does what only global root may
+// (two_step), takes the sandbox's host ids and unshares the rest. Either
+// way it maps its own ids, takes the inside ids, builds the file system
+// view, Landlock ruleset, hostname and loopback, then forks CMD through
+// the exec gate (gate_linux.c), which drops everything; the filter is in
+// force before CMD's first instruction (inject_linux.c).
 
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -122,7 +125,6 @@ struct init {
 	struct rf_msg msg;
 	struct timespec t;
 };
-
 
 static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec; }
 
