@@ -117,76 +117,148 @@ func (s *fdSet) closeAll() {
 }
 
 // Start starts CMD in a new sandbox and returns once CMD has been exec'd
-// (or a containment step failed: then nothing is left running).
+// (or a containment step failed: then nothing is left running). The steps,
+// in order: check and plan (nothing is created yet), open what the init
+// inherits, fork the init, release it, and wait for "started".
 func (c *Cmd) Start() error {
 	if c.sv != nil {
 		return errors.New("sandbox: Start called twice")
 	}
 	t0 := time.Now()
-	cfg := &c.Config
-	if err := cfg.validate(); err != nil {
+	p, err := c.plan()
+	if err != nil {
 		return err
 	}
+	sv := &supervisor{pid: -1, pidfd: -1, cpuLimit: c.Config.Rlimits.CPUTime}
+	var childFDs, ours fdSet // the init's copies are closed once it has them
+	defer childFDs.closeAll()
+	defer ours.closeAll()
+	abort := func(err error) error {
+		ours.closeAll()
+		sv.teardown()
+		return err
+	}
+	if err := c.openInherited(p, sv, &childFDs, &ours); err != nil {
+		return abort(err)
+	}
+	t1 := time.Now()
+	sv.pid, sv.pidfd, err = spawnInit(p.spec, p.flags)
+	childFDs.closeAll() // ours would keep the socket and the mount trees alive
+	if err != nil {
+		return abort(err)
+	}
+	sv.stdio.started()
+	if err := sv.release(p); err != nil {
+		return abort(err)
+	}
+	ours.closeAll()
+	m, err := c.awaitStarted(sv, p)
+	if err != nil {
+		return abort(err)
+	}
+	c.sv = sv
+	if c.Timings {
+		c.StageTimings = stageTimings(t0, t1, m)
+	}
+	sv.armTimeout(c.Config.Timeout)
+	return nil
+}
+
+// launchPlan is everything Start decided before creating anything.
+type launchPlan struct {
+	spec    *initSpec
+	flags   uint64 // clone3's
+	rootful bool
+	sources []string // tree slots' host paths
+	memlock bool     // raise the init's RLIMIT_MEMLOCK (root, --mlock)
+	syncW   int      // the supervisor's end of the sync pipe, -1 if none
+}
+
+// plan checks the Config and plans the sandbox: the init's operations,
+// Landlock rules, gate arguments and namespaces. It creates nothing.
+func (c *Cmd) plan() (*launchPlan, error) {
+	cfg := &c.Config
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	if c.Path == "" {
-		return errors.New("sandbox: no program to run")
+		return nil, errors.New("sandbox: no program to run")
 	}
 	if len(c.Args) == 0 {
 		c.Args = []string{c.Path}
 	}
+	for _, check := range []func() error{
+		func() error { return checkFilterAdmitsExecve(cfg.Filter) },
+		func() error { return checkLandlock(cfg.Landlock) },
+		func() error { return checkPostExec(cfg) },
+	} {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
 	log := c.logger()
-	if err := checkFilterAdmitsExecve(cfg.Filter); err != nil {
-		return err
-	}
-	if err := checkLandlock(cfg.Landlock); err != nil {
-		return err
-	}
-	if err := checkPostExec(cfg); err != nil {
-		return err
-	}
 	cfg.logLoosenings(log)
 	cwd, err := c.workingDir()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ids, err := idMappings(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rootful := os.Geteuid() == 0
-	l := &layout{cfg: cfg, cwd: cwd, initClones: !rootful}
-	if l.sources, err = sourcePaths(cfg, cwd); err != nil {
-		return err
+	p := &launchPlan{rootful: os.Geteuid() == 0, syncW: -1}
+	if p.sources, err = sourcePaths(cfg, cwd); err != nil {
+		return nil, err
 	}
 	env := buildEnv(os.Environ(), c.Env, cfg.KeepEnv)
-	spec := &initSpec{
+	p.spec = &initSpec{
 		uid: cfg.UID, gid: cfg.GID, hostUID: ids.hostUID, hostGID: ids.hostGID,
-		ops: plan(l), hostname: cfg.Hostname, loUp: cfg.Net == NetNone, newTime: timeNamespaces(),
+		ops:      plan(&layout{cfg: cfg, cwd: cwd, sources: p.sources, initClones: !p.rootful}),
+		hostname: cfg.Hostname, loUp: cfg.Net == NetNone, newTime: timeNamespaces(),
 		cmd: c.Path, pathEnv: envValue(env, "PATH"),
-		gate: gateFor(cfg, c.Args, env, chdirOf(cfg, cwd)),
+		gate:  gateFor(cfg, c.Args, env, chdirOf(cfg, cwd)),
+		syncR: -1,
 	}
-	if spec.hostname == "" {
-		spec.hostname = "ringfence"
+	if p.spec.hostname == "" {
+		p.spec.hostname = "ringfence"
 	}
 	if cfg.Landlock != LandlockOff {
 		if abi := landlockABI(); abi >= 1 {
-			spec.landlock = planLandlock(cfg, cwd, abi)
+			p.spec.landlock = planLandlock(cfg, cwd, abi)
 		} else {
 			log.Warn("Landlock is not available on this kernel: running without file system rules (best effort)")
 		}
 	}
+	p.flags = unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC |
+		unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP
+	if cfg.Net == NetNone {
+		p.flags |= unix.CLONE_NEWNET
+	}
+	if p.rootful {
+		// Two steps: the pid namespace first, where the init (still
+		// global root) sets vm.memfd_noexec and makes its proc mount,
+		// then the host ids, the user namespace and the rest (init_linux.h).
+		p.spec.twoStep, p.spec.memfdNoexec = true, memfdNoexecSettable()
+		p.spec.unshareFlags, p.flags = p.flags&^unix.CLONE_NEWPID, unix.CLONE_NEWPID
+	}
+	p.memlock = cfg.Mlock && p.rootful
+	return p, nil
+}
 
-	// fds the init inherits; ours are closed once it has its copies.
-	var childFDs fdSet
-	defer childFDs.closeAll()
-	spec.trees = make([]int, len(l.sources))
-	for slot, src := range l.sources {
+// openInherited opens what the init inherits (into child) and the
+// supervisor's ends (into ours and sv): as root the detached mount trees,
+// the kept fds, the socket, the sync pipe, the cgroup, stdio.
+func (c *Cmd) openInherited(p *launchPlan, sv *supervisor, child, ours *fdSet) error {
+	cfg, spec := &c.Config, p.spec
+	spec.trees = make([]int, len(p.sources))
+	for slot, src := range p.sources {
 		spec.trees[slot] = -1
-		if rootful && src != "" {
+		if p.rootful && src != "" {
 			fd, err := unix.OpenTree(unix.AT_FDCWD, src, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
 			if err != nil {
 				return fmt.Errorf("sandbox: %s %s: open_tree: %w", slotName(cfg, slot), src, err)
 			}
-			spec.trees[slot] = childFDs.add(fd)
+			spec.trees[slot] = child.add(fd)
 		}
 	}
 	for _, fd := range cfg.KeepFDs {
@@ -195,52 +267,28 @@ func (c *Cmd) Start() error {
 		if err != nil {
 			return fmt.Errorf("sandbox: keep-fd %d is not open in this process", fd)
 		}
-		spec.keepSrc, spec.keepDst = append(spec.keepSrc, childFDs.add(dup)), append(spec.keepDst, fd)
+		spec.keepSrc, spec.keepDst = append(spec.keepSrc, child.add(dup)), append(spec.keepDst, fd)
 	}
 	socks, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("sandbox: socketpair: %w", err)
 	}
+	spec.sock = child.add(socks[1])
 	// Ours non-blocking: Go's poller waits for it, so no thread sits in
 	// recvmsg and a message wakes the goroutine directly.
 	if err := unix.SetNonblock(socks[0], true); err != nil {
 		unix.Close(socks[0])
-		unix.Close(socks[1])
 		return fmt.Errorf("sandbox: socketpair: %w", err)
 	}
-	sock := os.NewFile(uintptr(socks[0]), "ringfence-supervisor")
-	spec.sock = childFDs.add(socks[1])
-	sv := &supervisor{sock: sock, pid: -1, pidfd: -1, cpuLimit: cfg.Rlimits.CPUTime}
-	var ours fdSet // the supervisor's end of the sync pipe
-	defer ours.closeAll()
-	abort := func(err error) error {
-		ours.closeAll()
-		sv.teardown()
-		return err
-	}
-	flags := uint64(unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC |
-		unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP)
-	if cfg.Net == NetNone {
-		flags |= unix.CLONE_NEWNET
-	}
-	if rootful {
-		// Two steps: the pid namespace first, where the init (still
-		// global root) sets vm.memfd_noexec and makes its proc mount,
-		// then the host ids, the user namespace and the rest (init_linux.h).
-		spec.twoStep, spec.memfdNoexec = true, memfdNoexecSettable()
-		spec.unshareFlags, flags = flags&^unix.CLONE_NEWPID, unix.CLONE_NEWPID
-	}
+	sv.sock = os.NewFile(uintptr(socks[0]), "ringfence-supervisor")
 	if sv.cgroup, err = newSandboxCgroup(cfg); err != nil {
-		return abort(err)
+		return err
 	}
 	// The init waits for 'G' when the supervisor has something to do to it
 	// first: join a cgroup before it forks anything, raise its RLIMIT_MEMLOCK.
-	memlock := cfg.Mlock && rootful
-	spec.syncR = -1
-	var syncW int
-	if sv.cgroup != nil || memlock {
-		if spec.syncR, syncW, err = pipeFDs(&childFDs, &ours); err != nil {
-			return abort(err)
+	if sv.cgroup != nil || p.memlock {
+		if spec.syncR, p.syncW, err = pipeFDs(child, ours); err != nil {
+			return err
 		}
 	}
 	stdin, stdout, stderr := c.Stdin, c.Stdout, c.Stderr
@@ -252,51 +300,49 @@ func (c *Cmd) Start() error {
 		stdin, stdout, stderr = nil, nil, nil
 	}
 	if sv.stdio, err = openStdio(stdin, stdout, stderr); err != nil {
-		return abort(fmt.Errorf("sandbox: stdio: %w", err))
+		return fmt.Errorf("sandbox: stdio: %w", err)
 	}
 	spec.stdio = sv.stdio.fds
+	return nil
+}
 
-	t1 := time.Now()
-	sv.pid, sv.pidfd, err = spawnInit(spec, flags)
-	// The init has its copies: ours would keep the socket open (no EOF
-	// when the init dies) and the detached mount trees alive.
-	childFDs.closeAll()
-	if err != nil {
-		return abort(err)
+// release does what the init waits for, if anything: it joins the cgroup
+// and gets its RLIMIT_MEMLOCK raised, then 'G'.
+func (sv *supervisor) release(p *launchPlan) error {
+	if p.syncW < 0 {
+		return nil
 	}
-	sv.stdio.started()
-	if spec.syncR >= 0 {
-		if err := sv.cgroup.add(sv.pid); err != nil {
-			return abort(err)
-		}
-		if memlock {
-			// Best effort: without CAP_SYS_RESOURCE the limit stays, and an
-			// mlockall that needs more fails with a message that says so.
-			inf := &unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
-			if err := unix.Prlimit(sv.pid, unix.RLIMIT_MEMLOCK, inf, nil); err != nil && err != unix.EPERM {
-				return abort(fmt.Errorf("sandbox: --mlock: raising RLIMIT_MEMLOCK: %w", err))
-			}
-		}
-		if _, err := unix.Write(syncW, []byte{'G'}); err != nil {
-			return abort(fmt.Errorf("sandbox: releasing the init: %w", err))
+	if err := sv.cgroup.add(sv.pid); err != nil {
+		return err
+	}
+	if p.memlock {
+		// Best effort: without CAP_SYS_RESOURCE the limit stays, and an
+		// mlockall that needs more fails with a message that says so.
+		inf := &unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
+		if err := unix.Prlimit(sv.pid, unix.RLIMIT_MEMLOCK, inf, nil); err != nil && err != unix.EPERM {
+			return fmt.Errorf("sandbox: --mlock: raising RLIMIT_MEMLOCK: %w", err)
 		}
 	}
-	ours.closeAll()
-	c.sv = sv
-	m, fds, err := recvMsg(sock)
+	if _, err := unix.Write(p.syncW, []byte{'G'}); err != nil {
+		return fmt.Errorf("sandbox: releasing the init: %w", err)
+	}
+	return nil
+}
+
+// awaitStarted reads the init's first message: "started" (with the notify
+// listener and the pty master) or the failure of a stage.
+func (c *Cmd) awaitStarted(sv *supervisor, p *launchPlan) (initMsg, error) {
+	m, fds, err := recvMsg(sv.sock)
 	if err != nil {
-		c.sv = nil
-		return abort(fmt.Errorf("sandbox: the init stage died during setup (%v)", err))
+		return m, fmt.Errorf("sandbox: the init stage died during setup (%v)", err)
 	}
 	listener, master := startedFDs(m.fds, fds)
 	switch m.typ {
 	case msgStarted:
 	case msgError:
-		c.sv = nil
-		return abort(m.stageError(spec.ops, &spec.gate, c.Path, spec.pathEnv))
+		return m, m.stageError(p.spec.ops, &p.spec.gate, c.Path, p.spec.pathEnv)
 	default:
-		c.sv = nil
-		return abort(fmt.Errorf("sandbox: unexpected message %d from the init stage", m.typ))
+		return m, fmt.Errorf("sandbox: unexpected message %d from the init stage", m.typ)
 	}
 	if listener >= 0 {
 		c.NotifyFD = os.NewFile(uintptr(listener), "seccomp-notify")
@@ -305,20 +351,22 @@ func (c *Cmd) Start() error {
 		sv.pty = newPtyProxy(os.NewFile(uintptr(master), "pty-master"))
 		sv.pty.start(c.Stdin, c.Stdout)
 	}
-	if c.Timings {
-		c.StageTimings = stageTimings(t0, t1, m)
+	return m, nil
+}
+
+// armTimeout kills the whole sandbox after d (none for 0).
+func (sv *supervisor) armTimeout(d time.Duration) {
+	if d <= 0 {
+		return
 	}
-	if cfg.Timeout > 0 {
-		sv.timer = time.AfterFunc(cfg.Timeout, func() {
-			sv.mu.Lock()
-			defer sv.mu.Unlock()
-			if !sv.done {
-				sv.timedOut = true
-				sv.kill()
-			}
-		})
-	}
-	return nil
+	sv.timer = time.AfterFunc(d, func() {
+		sv.mu.Lock()
+		defer sv.mu.Unlock()
+		if !sv.done {
+			sv.timedOut = true
+			sv.kill()
+		}
+	})
 }
 
 // checkPostExec refuses --mlock where CMD cannot be changed after execve,
