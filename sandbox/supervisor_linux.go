@@ -125,7 +125,7 @@ func (c *Cmd) Start() error {
 		return errors.New("sandbox: Start called twice")
 	}
 	t0 := time.Now()
-	p, err := c.plan()
+	p, err := c.prepare()
 	if err != nil {
 		return err
 	}
@@ -174,9 +174,9 @@ type launchPlan struct {
 	syncW   int      // the supervisor's end of the sync pipe, -1 if none
 }
 
-// plan checks the Config and plans the sandbox: the init's operations,
+// prepare checks the Config and plans the sandbox: the init's operations,
 // Landlock rules, gate arguments and namespaces. It creates nothing.
-func (c *Cmd) plan() (*launchPlan, error) {
+func (c *Cmd) prepare() (*launchPlan, error) {
 	cfg := &c.Config
 	if err := cfg.validate(); err != nil {
 		return nil, err
