@@ -295,7 +295,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("both a seccomp filter and SeccompOff are set: choose one")
 	}
 	if c.Notify && c.SeccompOff {
-		return fmt.Errorf("Notify needs a seccomp filter; it cannot be combined with SeccompOff")
+		return fmt.Errorf("a notify listener needs a seccomp filter: Notify cannot be combined with SeccompOff")
 	}
 	if len(c.Filter)%8 != 0 {
 		return fmt.Errorf("seccomp filter is %d bytes, not a multiple of 8 (struct sock_filter)", len(c.Filter))
