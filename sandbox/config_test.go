@@ -29,7 +29,7 @@ func TestValidate(t *testing.T) {
 		{"seccomp off", Config{SeccompOff: true}, ""},
 		{"no filter", Config{}, "no seccomp filter"},
 		{"both", Config{Filter: filter, SeccompOff: true}, "choose one"},
-		{"notify without filter", Config{SeccompOff: true, Notify: true}, "Notify needs"},
+		{"notify without filter", Config{SeccompOff: true, Notify: true}, "notify listener needs a seccomp filter"},
 		{"ragged filter", Config{Filter: make([]byte, 7)}, "multiple of 8"},
 		{"huge filter", Config{Filter: make([]byte, 8*4097)}, "at most 4096"},
 		{"relative chdir", Config{Filter: filter, Chdir: "x"}, "absolute"},
