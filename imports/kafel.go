@@ -80,7 +80,7 @@ func (k *kafel) run(name string, src []byte) (p *seccomp.Policy, err error) {
 	}
 	list := make([]ordered, len(k.top))
 	for i, r := range k.top {
-		list[i] = ordered{syscall: r.syscall, when: r.when, action: r.action, pos: r.pos}
+		list[i] = ordered(r)
 	}
 	pol := &seccomp.Policy{Default: def, Arches: []syscalls.Arch{syscalls.Native}}
 	pol.Rules = firstMatch(list, k.warnf)
