@@ -220,6 +220,7 @@ var attacks = []attack{
 	{name: "kill_host", args: hostPID, check: victimIntact, rootless: true},
 	{name: "signal_supervisor", args: func(*env) []string { return []string{fmt.Sprint(os.Getpid())} }, rootless: true},
 	{name: "ptrace_sibling", args: none, rootless: true, seccompOnly: true},
+	{name: "proc_mem_parent", args: none, rootless: true},
 	{name: "seccomp_loosen", args: none, rootless: true, seccompOnly: true},
 	{name: "setns", args: hostPID, check: victimIntact},
 
