@@ -175,7 +175,7 @@ func gatherFacts(writePaths []string) facts {
 		err := os.WriteFile(filepath.Join(p, "ringfence-write-test"), []byte("x"), 0o644)
 		f.Writes[p] = errStr(err)
 	}
-	for _, p := range []string{"/root", "/home", "/tmp", "/run"} {
+	for _, p := range []string{"/root", "/home", "/tmp", "/run", "/sys/class/net"} {
 		ents, _ := os.ReadDir(p)
 		for _, e := range ents {
 			f.Lists[p] = append(f.Lists[p], e.Name())

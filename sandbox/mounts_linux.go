@@ -124,7 +124,7 @@ func staged(dest string) string {
 
 // viewMount is one entry of the view above the root, before lowering.
 type viewMount struct {
-	kind     string // "proc", "tmpfs", "bind", "dev", "readonly"
+	kind     string // "proc", "sysfs", "tmpfs", "bind", "dev", "readonly"
 	dest     string
 	slot     int
 	readOnly bool
@@ -143,8 +143,16 @@ func viewMounts(l *layout) []viewMount {
 	ms := []viewMount{
 		{kind: "proc", dest: "/proc"},
 		{kind: "dev", dest: "/dev"},
-		{kind: "tmpfs", dest: "/tmp", mode: "1777", noexec: true},
 	}
+	if l.cfg.Net == NetNone {
+		// A sysfs of the sandbox's own network namespace: /sys/class/net
+		// shows lo only, not the host's interfaces and their addresses.
+		// Optional: a --rootfs may have no /sys.
+		ms = append(ms, viewMount{kind: "sysfs", dest: "/sys", optional: true})
+	}
+	ms = append(ms, []viewMount{
+		{kind: "tmpfs", dest: "/tmp", mode: "1777", noexec: true},
+	}...)
 	for _, d := range hiddenDirs {
 		ms = append(ms, viewMount{kind: "tmpfs", dest: d, mode: "0755", optional: true})
 	}
@@ -207,6 +215,9 @@ func (m viewMount) lower() []fsOp {
 	switch m.kind {
 	case "proc":
 		return []fsOp{{kind: opProc, path: dst, dest: m.dest}}
+	case "sysfs":
+		return []fsOp{{kind: opMount, path: dst, dest: m.dest, source: "sysfs", fstype: "sysfs",
+			flags: unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, optional: m.optional}}
 	case "tmpfs":
 		data := "mode=" + m.mode
 		if m.size > 0 {

@@ -73,6 +73,9 @@ func Probe(cfg *Config) *Report {
 		root = cfg.RootFS + " as / read-only"
 	}
 	fs.Requested = root + "; private /tmp; fresh /proc; minimal /dev; empty /home /root /run; cwd read-only"
+	if cfg.Net == NetNone {
+		fs.Requested += "; /sys of the sandbox's network namespace"
+	}
 	for _, m := range cfg.Mounts {
 		fs.Requested += fmt.Sprintf("; %s %s:%s", m.Kind, m.Source, m.Dest)
 	}

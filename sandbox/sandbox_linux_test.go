@@ -218,6 +218,9 @@ func TestSandboxFacts(t *testing.T) {
 	if f.Cwd != cwd || f.Reads["cwd/marker"] != "visible" {
 		t.Errorf("cwd %q marker %q: want %q readable", f.Cwd, f.Reads["cwd/marker"], cwd)
 	}
+	if !slices.Equal(f.Lists["/sys/class/net"], []string{"lo"}) {
+		t.Errorf("/sys/class/net lists %v, want only lo (a sysfs of the sandbox's network namespace)", f.Lists["/sys/class/net"])
+	}
 	if len(f.Lists["/root"]) != 0 || len(f.Lists["/run"]) != 0 {
 		t.Errorf("/root %v /run %v: want empty", f.Lists["/root"], f.Lists["/run"])
 	}
