@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// runCLI runs the ringfence CLI in-process (its sandboxes re-execute this
-// test binary as their init stage) and returns exit code, stdout, stderr.
+// runCLI runs the ringfence CLI in-process (its sandboxes' inits are forks
+// of this test binary) and returns exit code, stdout, stderr.
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb lockedBuffer

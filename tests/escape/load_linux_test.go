@@ -83,8 +83,8 @@ func descendants(root int, skip ...int) []string {
 
 // leftovers lists processes that belong to a finished run: descendants of
 // this test process, processes whose command line holds token, and other
-// processes running this test binary (the sandbox's init stage may be this
-// binary re-executed).
+// processes running this test binary (a sandbox's init is a fork of it:
+// its executable is this binary, its command line "ringfence-init").
 func leftovers(token string) []string {
 	self := os.Getpid()
 	exe, _ := os.Readlink("/proc/self/exe")

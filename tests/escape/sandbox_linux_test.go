@@ -20,8 +20,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Start re-executes this test binary as the sandbox's init: that copy
-	// must become the init instead of running the tests.
+	// The fault tests run this binary as a supervisor that starts a
+	// sandbox and waits to be killed.
 	if token := os.Getenv(supervisorEnv); token != "" {
 		supervisorMain(token) // exits
 	}
