@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ringfence/ringfence/internal/asroot"
 	"io"
 	"os"
 	"os/exec"
@@ -137,11 +138,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// killMethodNeeds is the kernel feature each kill method stands on.
+var killMethodNeeds = map[string]string{
+	killV2:      "cgroup.kill in a cgroup2 group (Linux 5.14)",
+	killFreeze2: "cgroup.freeze in a cgroup2 group (Linux 5.2)",
+	killFreezer: "the cgroup v1 freezer controller",
+	killSignals: "a cgroup directory that lists its processes",
+}
+
 func requireRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("creating cgroups needs root (CI runs as root); TestUnprivileged covers the rootless error")
-	}
+	asroot.Require(t, "creating cgroups; TestUnprivileged covers the rootless error")
 }
 
 // newTestGroup creates a group with a unique name and makes sure, even when
@@ -226,7 +233,7 @@ func TestProbeThisMachine(t *testing.T) {
 	b, _ := json.MarshalIndent(r, "", "  ")
 	t.Logf("Probe:\n%s", b)
 	if r.Mode == "none" {
-		t.Skip("no cgroup hierarchy mounted")
+		t.Skip("the kernel's cgroup file systems are not mounted (no cgroup or cgroup2 in /proc/self/mountinfo)")
 	}
 	if os.Geteuid() == 0 {
 		if !r.CanCreate {
@@ -391,7 +398,7 @@ func TestKill(t *testing.T) {
 					g.kill = killFreeze2 // same group, the pre-5.14 method
 				}
 				if g.kill != m.method {
-					t.Skipf("this machine gives kill method %q, not %q", g.kill, m.method)
+					t.Skipf("this kernel offers kill method %q here, not %q (which needs %s)", g.kill, m.method, killMethodNeeds[m.method])
 				}
 				s := startIn(t, g, w, mode)
 				if got := s.line(t); got != "ready" {
@@ -715,7 +722,7 @@ func TestDelegatedV2(t *testing.T) {
 		}
 	}
 	if v2 == nil {
-		t.Skip("no cgroup2 hierarchy mounted")
+		t.Skip("the kernel's cgroup2 file system is not mounted (no cgroup2 in /proc/self/mountinfo)")
 	}
 	deleg := filepath.Join(v2.mount, fmt.Sprintf("rftest-deleg-%d", os.Getpid()))
 	if err := os.Mkdir(deleg, 0o755); err != nil {
@@ -805,7 +812,7 @@ func TestCloneInto(t *testing.T) {
 	g := newTestGroup(t, nil, Limits{})
 	dir, ok := g.CloneInto()
 	if !ok {
-		t.Skipf("no single v2 directory on this machine (paths %v)", g.Paths())
+		t.Skipf("CLONE_INTO_CGROUP needs the group in one cgroup2 directory, and this kernel's cgroup2 has not its controllers (paths %v)", g.Paths())
 	}
 	fd, err := syscall.Open(dir, syscall.O_DIRECTORY|syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {

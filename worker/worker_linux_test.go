@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ringfence/ringfence/internal/asroot"
 	"image"
 	"image/png"
 	"os"
@@ -402,9 +403,7 @@ func runAttacker(t *testing.T, pid, uid int) attackReport {
 // only compares uids (the documented gap); a process of another
 // unprivileged uid cannot, so Config.HostUID closes the gap.
 func TestOutsideAttacker(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: the attacker runs as the worker's host uid 65534 (rootless, the worker is the caller's own uid, which may ptrace it)")
-	}
+	asroot.Require(t, "the attacker runs as the worker's host uid 65534; rootless, the worker is the caller's own uid, which may ptrace it")
 	w := start(t, worker.Config{Args: []string{"--ready"}, Ready: true})
 	pid := w.Pid()
 	var st unix.Stat_t
@@ -517,34 +516,44 @@ func alive(pid int) bool {
 }
 
 // TestRootless runs the parse and malicious-input tests again as an
-// unprivileged user (uid 1000): the sandbox then maps its root to the
-// caller's own uid through the user namespace.
+// unprivileged user (uid 1000, or the caller when it is not root): the
+// sandbox then maps its root to the caller's own uid through the user
+// namespace.
 func TestRootless(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("already rootless: the other tests are the rootless run")
-	}
 	exe := attackerBinary(t)
 	cmd := exec.Command(exe, "-test.run", "^(TestParse|TestMaliciousInput|TestCrashAndTimeout)$", "-test.count", "1", "-test.v")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=/tmp"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 1000, Gid: 1000}}
+	who := fmt.Sprintf("uid %d", os.Geteuid())
+	if os.Geteuid() == 0 {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 1000, Gid: 1000}}
+		who = "uid 1000"
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("as uid 1000: %v\n%s", err, out)
+		t.Fatalf("as %s: %v\n%s", who, err, out)
 	}
 	for _, name := range []string{"TestParse", "TestMaliciousInput", "TestCrashAndTimeout"} {
 		if !bytes.Contains(out, []byte("--- PASS: "+name)) {
-			t.Errorf("as uid 1000: %s did not pass:\n%s", name, out)
+			t.Errorf("as %s: %s did not pass:\n%s", who, name, out)
 		}
 	}
 }
 
 // TestCgroupLimits: with Config.Limits the worker runs inside a cgroup of
-// its sandbox, and still works.
+// its sandbox, and still works. Rootless, with no delegated cgroup, Start
+// refuses rather than run the worker unlimited.
 func TestCgroupLimits(t *testing.T) {
+	limits := cgroup.Limits{MemoryBytes: 64 << 20, Pids: 16}
 	if os.Geteuid() != 0 {
-		t.Skip("needs root: cgroups are not delegated to this user")
+		if w, err := worker.Start(worker.Config{Binary: pngWorker, Limits: limits}); err == nil {
+			w.Close()
+			t.Fatal("rootless Start with cgroup limits succeeded; want a refusal (no delegated cgroup)")
+		} else if !strings.Contains(err.Error(), "cgroup") {
+			t.Errorf("rootless Start with cgroup limits: %v, want a refusal that names the cgroup", err)
+		}
+		return
 	}
-	w := start(t, worker.Config{Limits: cgroup.Limits{MemoryBytes: 64 << 20, Pids: 16}})
+	w := start(t, worker.Config{Limits: limits})
 	if got := call(t, w, pngBytes(t, 8, 8)); got != "ok width=8 height=8 depth=8 colour=6" {
 		t.Errorf("reply %q", got)
 	}

@@ -48,9 +48,6 @@ func needBinary(t *testing.T, path string) {
 // here wrote run successfully under the policy learn wrote for them, and a
 // syscall they did not use is denied under it (while it works unsandboxed).
 func TestLearnRealPrograms(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: learn runs real programs")
-	}
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
 	script := filepath.Join(dir, "work.py")

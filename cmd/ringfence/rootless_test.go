@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/ringfence/ringfence/internal/asroot"
 	"io"
 	"os"
 	"os/exec"
@@ -25,9 +26,7 @@ func TestMain(m *testing.M) {
 // that nobody can execute.
 func asNobody(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("switching to uid 65534 needs root (CI runs as root)")
-	}
+	asroot.Require(t, "switching to uid 65534")
 	// t.TempDir's parent is private to root: make one nobody can enter.
 	dir, err := os.MkdirTemp("", "ringfence-rootless-")
 	if err != nil {

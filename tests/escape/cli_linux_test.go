@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -107,10 +106,7 @@ func runCLI(t testing.TB, argv []string, o runOpts) result {
 // the limit flags, as a user would: the CLI must compose the same
 // containment as the library (the built-in default policy included).
 func TestCLI(t *testing.T) {
-	h := newHost(t)
-	if os.Getenv(rootlessEnv) != "" {
-		t.Skip("TestCLI runs as root only")
-	}
+	h := newHost(t) // the rootless child runs TestEscapes only
 	if r := runCLI(t, []string{"/bin/sh", "-c", "echo ok; exit 7"}, runOpts{}); r.err != nil || r.code != 7 || strings.TrimSpace(r.stdout) != "ok" {
 		t.Fatalf("ringfence run does not run a plain shell (want stdout ok, exit 7): %v", r)
 	}

@@ -3,6 +3,7 @@ package escape
 import (
 	"bufio"
 	"fmt"
+	"github.com/ringfence/ringfence/internal/asroot"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,9 +69,7 @@ func tokenGone(token string) error {
 // TestFaults ends sandboxes the hard ways: CMD crashes, the timeout fires,
 // the supervisor is SIGKILLed. Each time nothing of the sandbox may stay.
 func TestFaults(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("TestFaults runs as root (it checks the host's cgroups)")
-	}
+	asroot.Require(t, "TestFaults checks the host's cgroups")
 	t.Run("crash", func(t *testing.T) {
 		token := "ringfence-fault-" + randomHex(4)
 		r := runSandboxed(t, []string{"/bin/sh", "-c", "kill -SEGV $$", token}, runOpts{pids: 16})

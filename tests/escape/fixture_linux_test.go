@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/ringfence/ringfence/internal/asroot"
 	"net"
 	"os"
 	"os/exec"
@@ -145,8 +146,8 @@ func randomHex(n int) string {
 func newHost(t *testing.T) *host {
 	t.Helper()
 	rootless := os.Getenv(rootlessEnv)
-	if os.Geteuid() != 0 && rootless == "" {
-		t.Skip("the escape suite runs as root (it plants secrets in /root and builds a setuid binary); TestRootless runs its rootless subset as uid 65534")
+	if rootless == "" {
+		asroot.Require(t, "the escape suite plants secrets in /root and builds a setuid binary; TestRootless runs its rootless subset as uid 65534")
 	}
 	// Not t.TempDir(): that is under /tmp, which is private inside the
 	// sandbox, and the attacks must be visible there.

@@ -2,6 +2,7 @@ package escape
 
 import (
 	"fmt"
+	"github.com/ringfence/ringfence/internal/asroot"
 	"os"
 	"path/filepath"
 	"sort"
@@ -158,9 +159,7 @@ func settle(check func() error) error {
 // status must come back right, and nothing of any sandbox may be left:
 // no process, no cgroup, no fd of the test process, no mount.
 func TestLoad(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("TestLoad runs as root (it checks the host's cgroups and mounts)")
-	}
+	asroot.Require(t, "TestLoad checks the host's cgroups and mounts")
 	const parallel, rounds = 50, 3
 	token := "ringfence-load-" + randomHex(4)
 	mountsBefore, err := hostMounts()

@@ -2,6 +2,7 @@ package escape
 
 import (
 	"bytes"
+	"github.com/ringfence/ringfence/internal/asroot"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,12 +24,7 @@ const nobody = 65534
 // the sandbox (an unprivileged user can do all of these to its own
 // processes and files) and be contained inside it.
 func TestRootless(t *testing.T) {
-	if os.Getenv(rootlessEnv) != "" {
-		t.Skip("this is the rootless child itself")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("TestRootless starts the suite as uid 65534, which needs root")
-	}
+	asroot.Require(t, "TestRootless starts the suite as uid 65534")
 	// A place nobody can read: a copy of this binary and of the attack
 	// sources (the go-build directory and the checkout may not be readable).
 	dir, err := os.MkdirTemp("/var/tmp", "ringfence-rootless-")

@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ringfence/ringfence/internal/asroot"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,9 +76,8 @@ var workloads = []workload{
 }
 
 func needRoot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: container runtimes create namespaces and cgroups")
-	}
+	t.Helper()
+	asroot.Require(t, "container runtimes create namespaces and cgroups")
 }
 
 func need(t *testing.T, bin, pkg string) string {

@@ -3,7 +3,6 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -11,39 +10,22 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ringfence/ringfence/internal/testchild"
 	"github.com/ringfence/ringfence/seccomp"
 	"github.com/ringfence/ringfence/syscalls"
 )
 
-// childEnv re-executes the test binary as a child that installs the default
-// policy: filters are irrevocable, so each lives in its own process.
-const childEnv = "RINGFENCE_POLICY_TEST_CHILD"
-
+// The child's raw system calls are written for x86_64 (hence the file name).
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "default" {
-		if err := childDefault(); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+	testchild.Main(m, map[string]func() error{"default": childDefault})
 }
 
 // TestBuiltinDefaultKernel compiles the default policy, installs it in a
 // child and makes the kernel decide: the denials return the policy's errno
 // and ordinary work (including exec) goes on.
 func TestBuiltinDefaultKernel(t *testing.T) {
-	if syscalls.Native != syscalls.ArchX86_64 {
-		t.Skip("the child's raw syscalls are written for x86_64")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=default")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "exec ok") {
+	out := testchild.Run(t, "default")
+	if !strings.Contains(out, "exec ok") {
 		t.Fatalf("child did not exec under the filter:\n%s", out)
 	}
 }
