@@ -43,6 +43,7 @@
 #include <linux/seccomp.h>
 
 #include "gate_linux.h"
+#include "sysnr_linux.h"
 
 // cpu_relax is the spin-wait hint: pause on x86, a compiler barrier elsewhere.
 #if defined(__x86_64__) || defined(__i386__)
@@ -51,18 +52,6 @@
 #define cpu_relax() __asm__ volatile("" ::: "memory")
 #endif
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef SYS_landlock_restrict_self
-#define SYS_landlock_restrict_self 446
-#endif
 
 struct gate_page {
 	int failed;

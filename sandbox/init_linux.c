@@ -50,37 +50,8 @@
 #include <linux/capability.h>
 
 #include "init_linux.h"
+#include "sysnr_linux.h"
 
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
-#endif
-#ifndef SYS_move_mount
-#define SYS_move_mount 429
-#endif
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#endif
-#ifndef SYS_landlock_add_rule
-#define SYS_landlock_add_rule 445
-#endif
-#ifndef SYS_close_range
-#define SYS_close_range 436
-#endif
-#ifndef SYS_fsopen
-#define SYS_fsopen 430
-#endif
-#ifndef SYS_fsconfig
-#define SYS_fsconfig 431
-#endif
-#ifndef SYS_fsmount
-#define SYS_fsmount 432
-#endif
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
@@ -261,6 +232,22 @@ static void die_with_supervisor(struct init *st) {
 	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP))) syscall(SYS_exit_group, 125);
 }
 
+// write_file writes s to path, a small kernel file (/proc/self/uid_map,
+// /proc/sys/...): through the host's /proc while it is still visible.
+static void write_file(struct init *st, const char *path, const char *s, size_t n) {
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) fail_at(st, RF_STAGE_SETUP, -1, "open", path, errno);
+	if (write(fd, s, n) != (ssize_t)n) fail_at(st, RF_STAGE_SETUP, -1, "write", path, errno);
+	close(fd);
+}
+
+// write_self writes s to /proc/self/NAME.
+static void write_self(struct init *st, const char *name, const char *s, size_t n) {
+	char path[64] = "/proc/self/";
+	rf_copy_str(path + 11, sizeof path - 11, name);
+	write_file(st, path, s, n);
+}
+
 // two_step runs as global root in the new pid namespace (see
 // rf_init_args.two_step): what only global root may do, then it becomes
 // the sandbox's host ids and moves into its own user namespace and the
@@ -271,10 +258,7 @@ static void two_step(struct init *st) {
 	if (a->memfd_noexec) {
 		// Per pid namespace, applied to the writer's: 2 means no memfd can
 		// ever be executed here (Landlock does not see memfds).
-		int fd = open("/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
-		if (fd < 0) fail_at(st, RF_STAGE_SETUP, -1, "open", "/proc/sys/vm/memfd_noexec", errno);
-		if (write(fd, "2", 1) != 1) fail_at(st, RF_STAGE_SETUP, -1, "write", "/proc/sys/vm/memfd_noexec", errno);
-		close(fd);
+		write_file(st, "/proc/sys/vm/memfd_noexec", "2", 1);
 	}
 	long fs = syscall(SYS_fsopen, "proc", RF_FSOPEN_CLOEXEC);
 	if (fs < 0) fail(st, RF_STAGE_SETUP, -1, "fsopen proc", errno);
@@ -300,17 +284,6 @@ static size_t utoa(char *out, unsigned long n) {
 	} while (n > 0);
 	while (k > 0) out[len++] = d[--k];
 	return len;
-}
-
-// write_self writes s to /proc/self/NAME (through the host's /proc, still
-// visible).
-static void write_self(struct init *st, const char *name, const char *s, size_t n) {
-	char path[64] = "/proc/self/";
-	rf_copy_str(path + 11, sizeof path - 11, name);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) fail_at(st, RF_STAGE_SETUP, -1, "open", path, errno);
-	if (write(fd, s, n) != (ssize_t)n) fail_at(st, RF_STAGE_SETUP, -1, "write", path, errno);
-	close(fd);
 }
 
 // map_id writes "INSIDE HOST 1\n" to /proc/self/NAME.
@@ -812,20 +785,19 @@ static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
 	die_with_supervisor(&st);
 	stage_done(&st, RF_STAGE_SETUP);
 
-	stage_mounts(&st);
-	stage_done(&st, RF_STAGE_MOUNTS);
-	stage_hostname(&st);
-	stage_done(&st, RF_STAGE_HOSTNAME);
-	stage_network(&st);
-	stage_done(&st, RF_STAGE_NETWORK);
-	stage_landlock(&st);
-	stage_done(&st, RF_STAGE_LANDLOCK);
-	stage_resolve(&st);
-	stage_done(&st, RF_STAGE_RESOLVE);
-	stage_tty(&st);
-	stage_done(&st, RF_STAGE_TTY);
-	stage_gate(&st);
-	stage_done(&st, RF_STAGE_GATE);
+	// The containment steps, in order; each ends the init on failure.
+	static const struct {
+		void (*run)(struct init *);
+		int stage;
+	} stages[] = {
+		{stage_mounts, RF_STAGE_MOUNTS},     {stage_hostname, RF_STAGE_HOSTNAME}, {stage_network, RF_STAGE_NETWORK},
+		{stage_landlock, RF_STAGE_LANDLOCK}, {stage_resolve, RF_STAGE_RESOLVE},   {stage_tty, RF_STAGE_TTY},
+		{stage_gate, RF_STAGE_GATE},
+	};
+	for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+		stages[i].run(&st);
+		stage_done(&st, stages[i].stage);
+	}
 
 	st.msg.type = RF_MSG_STARTED;
 	st.msg.pid = st.cmd_pid;

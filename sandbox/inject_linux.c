@@ -48,13 +48,8 @@
 #include <linux/seccomp.h>
 
 #include "gate_linux.h"
+#include "sysnr_linux.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
 
 static void set_result(struct gate_result *r, const char *op, int err) {
 	rf_copy_str(r->stage, sizeof r->stage, "post-exec");

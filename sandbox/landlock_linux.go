@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -33,14 +34,15 @@ import (
 // maxLandlockABI is the newest Landlock ABI whose rights this code knows.
 const maxLandlockABI = 7
 
-// landlockABI is the running kernel's Landlock ABI, 0 without Landlock.
-func landlockABI() int {
+// landlockABI is the running kernel's Landlock ABI, 0 without Landlock
+// (asked once: it does not change while we run).
+var landlockABI = sync.OnceValue(func() int {
 	v, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
 	if e != 0 {
 		return 0
 	}
 	return int(v)
-}
+})
 
 // handledFS is the set of file system rights an ABI version knows.
 func handledFS(abi int) uint64 {

@@ -198,6 +198,9 @@ func (c *Cmd) prepare() (*launchPlan, error) {
 	}
 	log := c.logger()
 	cfg.logLoosenings(log)
+	if !cfg.KeepDumpable && !postExecSupported() {
+		log.Warn("the program stays dumpable: making it not dumpable after execve is implemented for x86_64 only (best effort)", "arch", runtime.GOARCH)
+	}
 	cwd, err := c.workingDir()
 	if err != nil {
 		return nil, err
@@ -334,7 +337,7 @@ func (sv *supervisor) release(p *launchPlan) error {
 func (c *Cmd) awaitStarted(sv *supervisor, p *launchPlan) (initMsg, error) {
 	m, fds, err := recvMsg(sv.sock)
 	if err != nil {
-		return m, fmt.Errorf("sandbox: the init stage died during setup (%v)", err)
+		return m, fmt.Errorf("sandbox: the init stage ended during setup without saying why (%v): it was killed (a signal, or the OOM killer under a memory limit too small for the sandbox's start)", err)
 	}
 	listener, master := startedFDs(m.fds, fds)
 	switch m.typ {
@@ -369,17 +372,20 @@ func (sv *supervisor) armTimeout(d time.Duration) {
 	})
 }
 
-// checkPostExec refuses --mlock where CMD cannot be changed after execve,
-// and falls back to a dumpable CMD there (logged as a loosening).
+// checkPostExec refuses --mlock where CMD cannot be changed after execve.
+// (Not dumpable is best effort there: postExecSteps leaves CMD dumpable and
+// Start logs it.)
 func checkPostExec(cfg *Config) error {
-	if postExecSupported() {
-		return nil
-	}
-	if cfg.Mlock {
+	if cfg.Mlock && !postExecSupported() {
 		return fmt.Errorf("sandbox: --mlock cannot be enforced on %s: mlockall does not survive execve, and ringfence makes CMD call it at its entry point with ptrace, which is implemented for x86_64 only", runtime.GOARCH)
 	}
-	cfg.KeepDumpable = true
 	return nil
+}
+
+// postExecSteps reports whether CMD gets the steps after execve (not
+// dumpable, mlock): asked for and possible on this architecture.
+func postExecSteps(cfg *Config) bool {
+	return postExecSupported() && (cfg.Mlock || !cfg.KeepDumpable)
 }
 
 // startedFDs sorts the fds that came with "started" by what flags says
@@ -508,7 +514,7 @@ func gateFor(cfg *Config, args, env []string, dir string) gateSpec {
 		UID: cfg.UID, GID: cfg.GID, CapLast: capLast(),
 		NewSession: true, CTTY: cfg.TTY,
 		KeepFDs: cfg.KeepFDs, Filter: cfg.Filter, Notify: cfg.Notify,
-		PostExec: cfg.Mlock || !cfg.KeepDumpable, Mlock: cfg.Mlock,
+		PostExec: postExecSteps(cfg), Mlock: cfg.Mlock,
 	}
 	if cfg.Notify {
 		g.SeccompFlag = unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
