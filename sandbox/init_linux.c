@@ -56,6 +56,11 @@
 #define CLONE_PIDFD 0x00001000
 #endif
 
+// clone3's arguments (struct clone_args up to tls).
+struct rf_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
 #define RF_OPEN_TREE_CLONE 1
 #define RF_AT_RECURSIVE 0x8000
 #define RF_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
@@ -66,10 +71,6 @@
 #define RF_MOUNT_ATTR_NOSUID 0x2
 #define RF_MOUNT_ATTR_NODEV 0x4
 #define RF_MOUNT_ATTR_NOEXEC 0x8
-
-struct rf_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-};
 
 struct rf_mount_attr {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
@@ -101,12 +102,21 @@ static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 100
 
 // send_msg sends m with nfds fds attached (SCM_RIGHTS).
 static void send_msg(int sock, const struct rf_msg *m, const int *fds, int nfds) {
-	struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof *m};
+	while (rf_send(sock, m, sizeof *m, fds, nfds) < 0 && errno == EINTR) {
+	}
+}
+
+int rf_send(int sock, const void *buf, size_t len, const int *fds, int nfds) {
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
+		char buf[CMSG_SPACE(RF_MAX_FDS * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (nfds > RF_MAX_FDS) {
+		errno = EMSGSIZE;
+		return -1;
+	}
 	if (nfds > 0) {
 		memset(&u, 0, sizeof u);
 		mh.msg_control = u.buf;
@@ -117,8 +127,7 @@ static void send_msg(int sock, const struct rf_msg *m, const int *fds, int nfds)
 		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
 }
 
 // fail_at reports the failing step and ends the init (and with it the
@@ -753,7 +762,7 @@ static void set_cmdline(const char *name) {
 	rf_copy_str(area, end - start, name);
 }
 
-static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
+void rf_init_main(struct rf_init_args *a) {
 	struct init st = {.a = a, .sock = -1, .landlock_fd = -1, .cmd_pid = -1, .listener = -1, .proc_fd = -1, .pty = -1};
 	struct timespec entered;
 	clock_gettime(CLOCK_REALTIME, &entered);
@@ -764,7 +773,12 @@ static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
 	prctl(PR_SET_NAME, "ringfence-init", 0, 0, 0);
 	set_cmdline("ringfence-init");
 	setsid();
-	if (a->two_step) two_step(&st);
+	if (a->two_step) {
+		two_step(&st);
+	} else if (a->unshare_flags && unshare((int)a->unshare_flags) < 0) {
+		// Preforked rootless: clone3 made the user and pid namespaces.
+		fail(&st, RF_STAGE_SETUP, -1, "unshare", errno);
+	}
 	init_own_ids(&st);
 	if (a->sync_r >= 0) {
 		// The supervisor puts us in the sandbox's cgroup (and raises
@@ -816,20 +830,28 @@ static void __attribute__((noreturn)) init_main(struct rf_init_args *a) {
 	reap(&st);
 }
 
-int rf_spawn(struct rf_init_args *a, uint64_t flags, int *pidfd, int *err) {
+long rf_clone_init(uint64_t flags, int *pidfd) {
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int pfd = -1;
 	struct rf_clone_args ca;
 	memset(&ca, 0, sizeof ca);
 	ca.flags = flags | CLONE_PIDFD;
-	ca.pidfd = (uint64_t)(uintptr_t)&pfd;
+	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
 	long pid = syscall(SYS_clone3, &ca, sizeof ca);
-	if (pid == 0) init_main(a);
-	*err = pid < 0 ? errno : 0;
+	if (pid == 0) return 0;
+	int err = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return pid;
+}
+
+int rf_spawn(struct rf_init_args *a, uint64_t flags, int *pidfd, int *err) {
+	int pfd = -1;
+	long pid = rf_clone_init(flags, &pfd);
+	if (pid == 0) rf_init_main(a);
+	*err = pid < 0 ? errno : 0;
 	// The init has all the work to do now and we have none: let it run
 	// rather than wait behind us for this CPU.
 	if (pid > 0) sched_yield();

@@ -138,8 +138,49 @@ struct rf_msg {
 	int64_t stage_ns[RF_NSTAGES];
 };
 
+// The most fds one message carries (SCM_RIGHTS): a plan with more takes
+// the rf_spawn path rather than the preforked init.
+#define RF_MAX_FDS 64
+
+// rf_send sends len bytes of buf as one packet with nfds fds attached:
+// 0, or -1 with errno.
+int rf_send(int sock, const void *buf, size_t len, const int *fds, int nfds);
+
+// rf_clone_init clones with clone3(flags | CLONE_PIDFD), the child with
+// every signal blocked (the init takes them with sigwaitinfo, and no
+// handler of the parent may run in it): the pid, 0 in the child, or -1
+// with errno.
+long rf_clone_init(uint64_t flags, int *pidfd);
+
+// rf_init_main is the init: it never returns. The child of rf_spawn, or
+// of rf_prefork once the plan has arrived.
+void rf_init_main(struct rf_init_args *a) __attribute__((noreturn));
+
 // rf_spawn forks the init with clone3(flags | CLONE_PIDFD) and returns its
 // pid (-1 with *err set) and a pidfd; the child never returns.
 int rf_spawn(struct rf_init_args *a, uint64_t flags, int *pidfd, int *err);
+
+
+// ---- the preforked init (prefork_linux.c) ---------------------------------
+
+// A preforked init: cloned before the Go runtime starts, it waits for its
+// plan in arena, memory shared with the supervisor at the same address.
+struct rf_prefork {
+	int pid, pidfd;
+	int sock;          // the supervisor's end of the handoff socket
+	uint64_t flags;    // the namespaces clone3 made
+	void *arena;       // MAP_SHARED: the plan goes here
+	uint64_t arena_size;
+};
+
+
+// rf_prefork_take hands the preforked init over, once: 1 and *p filled, or
+// 0 when there is none (not asked for, taken already, or the clone failed).
+int rf_prefork_take(struct rf_prefork *p);
+
+// rf_prefork_release sends the plan, a, in the arena, with fds attached; a's
+// fd fields hold indices into fds, which the init turns into its numbers.
+// It closes the socket. 0, or -1 with errno.
+int rf_prefork_release(int sock, struct rf_init_args *a, const int *fds, int nfds);
 
 #endif

@@ -3,6 +3,8 @@ package sandbox_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,7 +32,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(superviseEnv) != "" {
 		os.Exit(supervise())
 	}
-	os.Exit(m.Run())
+	os.Exit(checkPreforkTaken(m.Run()))
 }
 
 const (
@@ -522,12 +524,21 @@ func putLeU64(b []byte, v uint64) {
 const superviseEnv = "RINGFENCE_TEST_SUPERVISE"
 
 func supervise() int {
+	// A secret made here, on the Go heap: TestSandboxPrefork looks for it
+	// in the init's memory.
+	secret := make([]byte, 16)
+	rand.Read(secret)
+	heapSecret := hex.EncodeToString(secret)
 	c, _ := helperCmd(nopTB{}, "sleep")
 	if err := c.Start(); err != nil {
 		fmt.Println("error:", err)
 		return 1
 	}
-	fmt.Println(c.Pid())
+	if os.Getenv("RINGFENCE_PREFORK") == "1" && !sandbox.PreforkTaken() {
+		fmt.Println("error: the sandbox did not take the preforked init")
+		return 1
+	}
+	fmt.Println(c.Pid(), heapSecret)
 	c.Wait()
 	return 0
 }
@@ -551,7 +562,7 @@ func TestSandboxDiesWithParent(t *testing.T) {
 		sup.Process.Kill()
 		t.Fatalf("supervisor: %v %q", err, line)
 	}
-	initPid, err := strconv.Atoi(strings.TrimSpace(line))
+	initPid, err := strconv.Atoi(strings.Fields(line + " x")[0])
 	if err != nil {
 		sup.Process.Kill()
 		t.Fatalf("supervisor said %q", line)

@@ -4,6 +4,7 @@ package sandbox
 
 /*
 #include <stdlib.h>
+#include <unistd.h>
 #include "init_linux.h"
 */
 import "C"
@@ -12,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -19,19 +21,90 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// spawnInit forks the C init with clone3(flags) and returns its pid and a
-// pidfd. The init maps its own ids; when spec.syncR >= 0 it then waits for
-// the supervisor's 'G'.
+// spawnInit starts the C init and returns its pid and a pidfd: the
+// preforked one when this program has it (prefork_linux.c) and the plan
+// suits it, else a fork of this process with clone3(flags). The init maps
+// its own ids; when spec.syncR >= 0 it then waits for the supervisor's 'G'.
 func spawnInit(s *initSpec, flags uint64) (pid, pidfd int, err error) {
+	var pre C.struct_rf_prefork
+	if C.rf_prefork_take(&pre) != 0 {
+		if pid, pidfd, ok := releasePreforked(&pre, s, flags); ok {
+			preforkTaken.Store(true)
+			return pid, pidfd, nil
+		}
+	}
 	var ar cArena
 	defer ar.free()
-	a := (*C.struct_rf_init_args)(ar.alloc(C.sizeof_struct_rf_init_args))
-	for i, fd := range s.stdio {
-		a.stdio[i] = C.int(fd)
+	a, err := ar.initArgs(s, func(fd int) C.int { return C.int(fd) })
+	if err != nil {
+		return -1, -1, err
 	}
-	a.keep_src, a.keep_dst, a.nkeep = ar.ints(s.keepSrc), ar.ints(s.keepDst), C.int(len(s.keepSrc))
-	a.sock, a.sync_r = C.int(s.sock), C.int(s.syncR)
-	a.trees, a.ntrees = ar.ints(s.trees), C.int(len(s.trees))
+	var cpidfd, cerr C.int
+	p := C.rf_spawn(a, C.uint64_t(flags), &cpidfd, &cerr)
+	if p < 0 {
+		return -1, -1, fmt.Errorf("sandbox: starting the init stage: clone3: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", syscall.Errno(cerr))
+	}
+	return int(p), int(cpidfd), nil
+}
+
+// preforkTaken says a sandbox of this program runs in the preforked init.
+var preforkTaken atomic.Bool
+
+// releasePreforked writes the plan into the preforked init's shared arena
+// and sends it, with the fds the init inherits. ok is false, and the init
+// is gone, when the plan does not suit it: other namespaces than the ones
+// it was cloned into (this program changed its uid, say), more plan than
+// arena, more fds than one message carries.
+func releasePreforked(pre *C.struct_rf_prefork, s *initSpec, flags uint64) (pid, pidfd int, ok bool) {
+	arena := unsafe.Slice((*byte)(pre.arena), int(pre.arena_size))
+	defer unix.Munmap(arena) // the init has its own mapping
+	ar := cArena{rest: arena, shared: true}
+	defer ar.free()
+	var fds []C.int // the init's fd fields are indices into these
+	a, err := ar.initArgs(s, func(fd int) C.int {
+		if fd < 0 {
+			return -1
+		}
+		fds = append(fds, C.int(fd))
+		return C.int(len(fds) - 1)
+	})
+	cloned := uint64(pre.flags)
+	suits := err == nil && !ar.spilled && len(fds) <= C.RF_MAX_FDS &&
+		cloned&^flags == 0 && s.twoStep == (cloned&unix.CLONE_NEWUSER == 0)
+	if !suits {
+		C.close(pre.sock) // which ends the waiting init
+	} else {
+		if !s.twoStep {
+			a.unshare_flags = C.uint64_t(flags &^ cloned)
+		}
+		fds = append(fds, 0) // &fds[0] when there are none
+		suits = C.rf_prefork_release(pre.sock, a, &fds[0], C.int(len(fds)-1)) == 0
+	}
+	if !suits {
+		_ = unix.Waitid(unix.P_PIDFD, int(pre.pidfd), nil, unix.WEXITED, nil)
+		unix.Close(int(pre.pidfd))
+		return -1, -1, false
+	}
+	return int(pre.pid), int(pre.pidfd), true
+}
+
+// initArgs copies the plan into C memory; fd maps each fd field's value.
+func (ar *cArena) initArgs(s *initSpec, fd func(int) C.int) (*C.struct_rf_init_args, error) {
+	a := (*C.struct_rf_init_args)(ar.alloc(C.sizeof_struct_rf_init_args))
+	for i, f := range s.stdio {
+		a.stdio[i] = fd(f)
+	}
+	keepSrc := make([]int, len(s.keepSrc))
+	for i, f := range s.keepSrc {
+		keepSrc[i] = int(fd(f))
+	}
+	a.keep_src, a.keep_dst, a.nkeep = ar.ints(keepSrc), ar.ints(s.keepDst), C.int(len(s.keepSrc))
+	a.sock, a.sync_r = fd(s.sock), fd(s.syncR)
+	trees := make([]int, len(s.trees))
+	for i, f := range s.trees {
+		trees[i] = int(fd(f))
+	}
+	a.trees, a.ntrees = ar.ints(trees), C.int(len(s.trees))
 	a.two_step, a.memfd_noexec, a.unshare_flags = cBool(s.twoStep), cBool(s.memfdNoexec), C.uint64_t(s.unshareFlags)
 	a.uid, a.gid = C.int(s.uid), C.int(s.gid)
 	a.host_uid, a.host_gid = C.int(s.hostUID), C.int(s.hostGID)
@@ -54,14 +127,9 @@ func spawnInit(s *initSpec, flags uint64) (pid, pidfd int, err error) {
 	a.cmd, a.path_env = ar.str(s.cmd), ar.str(s.pathEnv)
 	a.resolved = (*C.char)(ar.alloc(4096))
 	if err := ar.gateArgs(&s.gate, &a.gate); err != nil {
-		return -1, -1, err
+		return nil, err
 	}
-	var cpidfd, cerr C.int
-	p := C.rf_spawn(a, C.uint64_t(flags), &cpidfd, &cerr)
-	if p < 0 {
-		return -1, -1, fmt.Errorf("sandbox: starting the init stage: clone3: %w (user namespaces may be disabled: see /proc/sys/user/max_user_namespaces)", syscall.Errno(cerr))
-	}
-	return int(p), int(cpidfd), nil
+	return a, nil
 }
 
 // postExecSupported says whether CMD can be changed after execve on this
@@ -72,9 +140,13 @@ func postExecSupported() bool { return C.gate_post_exec_supported() != 0 }
 // zeroed pieces by bumping a pointer (one cgo call per block, not per
 // string, and only the bytes used are touched: a page fault costs ~14 us
 // on the VMs we measure on), all freed together once the init has its copy.
+// A shared arena (the preforked init's, given as rest) is cut the same
+// way; spilled says some piece did not fit and came from malloc instead.
 type cArena struct {
-	blocks [][]byte
-	rest   []byte // the unused rest of the current block
+	blocks  [][]byte
+	rest    []byte // the unused rest of the current block
+	shared  bool
+	spilled bool
 }
 
 const cArenaBlock = 16 << 10
@@ -82,6 +154,7 @@ const cArenaBlock = 16 << 10
 func (ar *cArena) alloc(n int) unsafe.Pointer {
 	n = (max(n, 1) + 15) &^ 15 // 16-byte aligned pieces
 	if n > len(ar.rest) {
+		ar.spilled = ar.shared
 		size := max(n, cArenaBlock)
 		b := unsafe.Slice((*byte)(C.malloc(C.size_t(size))), size)
 		ar.blocks = append(ar.blocks, b)

@@ -1,0 +1,158 @@
+// The preforked init: the sandbox's init cloned by a C constructor, before
+// the Go runtime starts, for programs that start a sandbox right away (the
+// ringfence CLI's run and learn). Forking the init from the Go process
+// later costs a copy of its page tables (~1.5 ms on the VMs we measure on)
+// and leaves the init a copy-on-write image of the supervisor's memory;
+// forked here, the init is a copy of a process that has run nothing but
+// libc's start, and it makes its namespaces on the other CPU while the Go
+// runtime starts. It then waits for its plan, which the supervisor writes
+// into memory both share (MAP_SHARED, the same address in both), and
+// becomes the init of rf_spawn (init_linux.c) from there on.
+//
+// Who forks one: a program that defines rf_prefork_wanted (returning
+// nonzero for its argv), or any program started with RINGFENCE_PREFORK=1;
+// RINGFENCE_PREFORK=0 turns it off. A program that never takes its
+// preforked init leaves nothing behind: the init waits on a socket whose
+// other end closes when the program exits, and dies with it.
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "init_linux.h"
+#include "sysnr_linux.h"
+
+// The plan's room: virtual, only the pages the plan fills are touched.
+#define RF_PREFORK_ARENA (1UL << 20)
+
+// Defined by a program that wants its init preforked for this argv.
+extern int rf_prefork_wanted(int argc, char **argv) __attribute__((weak));
+
+static struct rf_prefork pre = {.pid = -1, .pidfd = -1, .sock = -1};
+static int pre_ready;
+
+// The handoff message; the fds ride along as SCM_RIGHTS.
+struct rf_prefork_go {
+	struct rf_init_args *args;
+	int32_t nfds;
+};
+
+// fix_fd turns an index into fds into the fd (-1 stays -1).
+static int fix_fd(int *fd, const int *fds, int nfds) {
+	if (*fd < 0) return 0;
+	if (*fd >= nfds) return -1;
+	*fd = fds[*fd];
+	return 0;
+}
+
+// fix_fds turns every fd field of a from an index into fds into the fd
+// this process received.
+static int fix_fds(struct rf_init_args *a, const int *fds, int nfds) {
+	int bad = 0;
+	for (int i = 0; i < 3; i++) bad |= fix_fd(&a->stdio[i], fds, nfds);
+	for (int i = 0; i < a->nkeep; i++) bad |= fix_fd((int *)&a->keep_src[i], fds, nfds);
+	bad |= fix_fd(&a->sock, fds, nfds);
+	bad |= fix_fd(&a->sync_r, fds, nfds);
+	for (int i = 0; i < a->ntrees; i++) bad |= fix_fd(&a->trees[i], fds, nfds);
+	return bad;
+}
+
+// recv_plan waits for the plan and its fds; NULL when the supervisor
+// discards the init or is gone.
+static struct rf_init_args *recv_plan(int sock, void *arena) {
+	struct rf_prefork_go go;
+	int fds[RF_MAX_FDS];
+	union {
+		char buf[CMSG_SPACE(sizeof fds)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = &go, .iov_len = sizeof go};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+	ssize_t n;
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+	}
+	if (n != (ssize_t)sizeof go || (mh.msg_flags & MSG_CTRUNC)) return NULL;
+	int nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+		nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		memcpy(fds, CMSG_DATA(c), nfds * sizeof(int));
+	}
+	char *lo = arena, *p = (char *)go.args;
+	if (p < lo || p + sizeof *go.args > lo + RF_PREFORK_ARENA || go.nfds != nfds) return NULL;
+	if (fix_fds(go.args, fds, nfds) < 0) return NULL;
+	return go.args;
+}
+
+static void __attribute__((noreturn)) prefork_child(int sock, void *arena) {
+	// Until the plan comes, die with the program (its main thread, which
+	// forked us and which Go never ends); if it died before this prctl,
+	// its end of sock is closed and recv_plan returns NULL.
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	struct rf_init_args *a = recv_plan(sock, arena);
+	if (!a) syscall(SYS_exit_group, 0);
+	close(sock);
+	rf_init_main(a);
+}
+
+static void prefork(void) {
+	void *arena = mmap(NULL, RF_PREFORK_ARENA, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (arena == MAP_FAILED) return;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		munmap(arena, RF_PREFORK_ARENA);
+		return;
+	}
+	// As root only the pid namespace (the init does what only global root
+	// may there first: init_linux.h, two_step); rootless the user
+	// namespace too. The rest follows the plan.
+	uint64_t flags = geteuid() == 0 ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID;
+	int pfd = -1;
+	long pid = rf_clone_init(flags, &pfd);
+	if (pid == 0) {
+		close(sv[0]);
+		prefork_child(sv[1], arena);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		// No user namespaces, say: the Go path reports why.
+		close(sv[0]);
+		munmap(arena, RF_PREFORK_ARENA);
+		return;
+	}
+	pre = (struct rf_prefork){.pid = (int)pid, .pidfd = pfd, .sock = sv[0], .flags = flags, .arena = arena, .arena_size = RF_PREFORK_ARENA};
+	pre_ready = 1;
+}
+
+__attribute__((constructor)) static void rf_prefork_ctor(int argc, char **argv) {
+	int want = rf_prefork_wanted ? rf_prefork_wanted(argc, argv) : 0;
+	const char *env = getenv("RINGFENCE_PREFORK");
+	if (env) want = strcmp(env, "1") == 0;
+	if (want) prefork();
+}
+
+int rf_prefork_take(struct rf_prefork *p) {
+	if (!__atomic_exchange_n(&pre_ready, 0, __ATOMIC_ACQ_REL)) return 0;
+	*p = pre;
+	return 1;
+}
+
+int rf_prefork_release(int sock, struct rf_init_args *a, const int *fds, int nfds) {
+	struct rf_prefork_go go = {.args = a, .nfds = nfds};
+	int r;
+	while ((r = rf_send(sock, &go, sizeof go, fds, nfds)) < 0 && errno == EINTR) {
+	}
+	int err = errno;
+	close(sock);
+	errno = err;
+	return r;
+}

@@ -1,0 +1,140 @@
+//go:build cgo
+
+package sandbox_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/ringfence/ringfence/sandbox"
+)
+
+// preforkChildEnv marks a test process whose first sandbox must take the
+// preforked init (checked by TestMain after the tests ran).
+const preforkChildEnv = "RINGFENCE_TEST_PREFORK_CHILD"
+
+// checkPreforkTaken is TestMain's check in such a process.
+func checkPreforkTaken(code int) int {
+	if os.Getenv(preforkChildEnv) == "" {
+		return code
+	}
+	if !sandbox.PreforkTaken() {
+		fmt.Println("FAIL: no sandbox took the preforked init")
+		return 1
+	}
+	fmt.Println("prefork: taken")
+	return code
+}
+
+// TestSandboxPrefork runs sandbox tests again, each in a process started
+// with RINGFENCE_PREFORK=1, so that its first sandbox runs in the init
+// forked before the Go runtime started (prefork_linux.c), and checks that
+// it did. (As part of TestRootless, rootless too.)
+func TestSandboxPrefork(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []string{
+		"TestSandboxFacts", "TestSandboxExitStatus", "TestSandboxFDsClosed", "TestSandboxZombiesReaped",
+		"TestSandboxNotDumpable", "TestSandboxSignalForwarded", "TestSandboxTimeout",
+		"TestSandboxTTY", "TestSandboxMemfdNoexec", "TestSandboxUID",
+		"TestSandboxRootFS", "TestSandboxRlimitsAndKeepFD", "TestSandboxNotifyListener", "TestSandboxMlock",
+	}
+	if os.Geteuid() == 0 {
+		// Rootless, cgroup limits are refused before any init starts.
+		tests = append(tests, "TestSandboxMemoryLimit")
+	}
+	for _, name := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := exec.Command(exe, "-test.run=^"+name+"$", "-test.count=1")
+			c.Env = append(os.Environ(), "RINGFENCE_PREFORK=1", preforkChildEnv+"=1")
+			out, err := c.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "prefork: taken") {
+				t.Fatalf("%s with a preforked init: %v\n%s", name, err, out)
+			}
+		})
+	}
+	t.Run("TestSandboxDiesWithParent", func(t *testing.T) {
+		// The sandbox is started by a child supervisor (which checks that
+		// it took the preforked init), not by the test process.
+		c := exec.Command(exe, "-test.run=^TestSandboxDiesWithParent$", "-test.count=1")
+		c.Env = append(os.Environ(), "RINGFENCE_PREFORK=1")
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("with a preforked init: %v\n%s", err, out)
+		}
+	})
+	t.Run("init holds no copy of the supervisor", func(t *testing.T) {
+		// A forked init is a copy-on-write image of the supervisor, a
+		// secret on its Go heap included; a preforked one never saw it.
+		for _, tc := range []struct {
+			prefork    string
+			wantSecret bool
+		}{{"0", true}, {"1", false}} {
+			found, err := initHoldsSecret(t, exe, tc.prefork)
+			if os.Geteuid() != 0 {
+				// Rootless, the init's memory is closed to its own user
+				// (it is not dumpable): nothing to compare.
+				if err == nil {
+					t.Fatalf("RINGFENCE_PREFORK=%s: the init's memory is readable without root", tc.prefork)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found != tc.wantSecret {
+				t.Errorf("RINGFENCE_PREFORK=%s: the supervisor's heap secret in the init's memory: %v, want %v", tc.prefork, found, tc.wantSecret)
+			}
+		}
+	})
+}
+
+// initHoldsSecret starts a supervisor process (RINGFENCE_PREFORK=prefork)
+// with a sleeping sandbox and searches its init's memory for the secret
+// the supervisor made on its heap.
+func initHoldsSecret(t *testing.T, exe, prefork string) (bool, error) {
+	sup := exec.Command(exe)
+	sup.Env = append(os.Environ(), superviseEnv+"=1", "RINGFENCE_PREFORK="+prefork)
+	stdout, _ := sup.StdoutPipe()
+	if err := sup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		sup.Process.Kill()
+		sup.Wait()
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	f := strings.Fields(line)
+	if err != nil || len(f) != 2 {
+		t.Fatalf("supervisor said %q (%v)", line, err)
+	}
+	pid, secret := f[0], []byte(f[1])
+	maps, err := os.ReadFile("/proc/" + pid + "/maps")
+	if err != nil {
+		return false, err
+	}
+	mem, err := os.Open("/proc/" + pid + "/mem")
+	if err != nil {
+		return false, err
+	}
+	defer mem.Close()
+	for _, l := range strings.Split(string(maps), "\n") {
+		var lo, hi uint64
+		var perm string
+		if n, _ := fmt.Sscanf(l, "%x-%x %s", &lo, &hi, &perm); n != 3 || perm[0] != 'r' {
+			continue
+		}
+		b := make([]byte, hi-lo)
+		n, _ := mem.ReadAt(b, int64(lo))
+		if bytes.Contains(b[:n], secret) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
