@@ -93,6 +93,7 @@ struct init {
 	int cmd_pid;
 	int listener;
 	int proc_fd; // two_step: the pid namespace's proc, made as global root
+	int memfd_noexec; // two_step: vm.memfd_noexec is 2 already
 	int pty;     // tty: the master
 	struct rf_msg msg;
 	struct timespec t;
@@ -183,7 +184,7 @@ int rf_close_all_but(int *keep, int n) {
 // init's own fds (socket, sync pipe, mount trees) above all of them, and
 // closes every other fd the child inherited from the supervisor: other
 // sandboxes' sockets and pipes, the Go runtime's epoll fd, files.
-static int move_fds(struct rf_init_args *a) {
+static int move_fds(struct rf_init_args *a, int *proc_fd) {
 	int base = 3;
 	for (int i = 0; i < a->nkeep; i++)
 		if (a->keep_dst[i] >= base) base = a->keep_dst[i] + 1;
@@ -197,18 +198,20 @@ static int move_fds(struct rf_init_args *a) {
 	if (a->sync_r >= 0 && (a->sync_r = fcntl(a->sync_r, F_DUPFD_CLOEXEC, base)) < 0) return -1;
 	for (int i = 0; i < a->ntrees; i++)
 		if (a->trees[i] >= 0 && (a->trees[i] = fcntl(a->trees[i], F_DUPFD_CLOEXEC, base)) < 0) return -1;
+	if (*proc_fd >= 0 && (*proc_fd = fcntl(*proc_fd, F_DUPFD_CLOEXEC, base)) < 0) return -1;
 	// Then the final numbers, inherited by CMD.
 	for (int i = 0; i < 3; i++)
 		if (dup3(hi_stdio[i], i, 0) < 0) return -1;
 	for (int i = 0; i < a->nkeep; i++)
 		if (dup3(hi_keep[i], a->keep_dst[i], 0) < 0) return -1;
-	int keep[a->nkeep + a->ntrees + 3];
+	int keep[a->nkeep + a->ntrees + 4];
 	int n = 0;
 	for (int i = 0; i < a->nkeep; i++) keep[n++] = a->keep_dst[i];
 	keep[n++] = a->sock;
 	if (a->sync_r >= 0) keep[n++] = a->sync_r;
 	for (int i = 0; i < a->ntrees; i++)
 		if (a->trees[i] >= 0) keep[n++] = a->trees[i];
+	if (*proc_fd >= 0) keep[n++] = *proc_fd;
 	return rf_close_all_but(keep, n);
 }
 
@@ -257,6 +260,24 @@ static void write_self(struct init *st, const char *name, const char *s, size_t 
 	write_file(st, path, s, n);
 }
 
+int rf_make_proc(const char **what) {
+	long fs = syscall(SYS_fsopen, "proc", RF_FSOPEN_CLOEXEC);
+	if (fs < 0) {
+		*what = "fsopen proc";
+		return -1;
+	}
+	long m = -1;
+	*what = "fsconfig proc";
+	if (syscall(SYS_fsconfig, fs, RF_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0) {
+		*what = "fsmount proc";
+		m = syscall(SYS_fsmount, fs, RF_FSMOUNT_CLOEXEC, RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV | RF_MOUNT_ATTR_NOEXEC);
+	}
+	int err = errno;
+	close((int)fs);
+	errno = err;
+	return (int)m;
+}
+
 // two_step runs as global root in the new pid namespace (see
 // rf_init_args.two_step): what only global root may do, then it becomes
 // the sandbox's host ids and moves into its own user namespace and the
@@ -264,18 +285,15 @@ static void write_self(struct init *st, const char *name, const char *s, size_t 
 // may write itself: no round trip to the supervisor.
 static void two_step(struct init *st) {
 	struct rf_init_args *a = st->a;
-	if (a->memfd_noexec) {
+	if (a->memfd_noexec && !st->memfd_noexec) {
 		// Per pid namespace, applied to the writer's: 2 means no memfd can
 		// ever be executed here (Landlock does not see memfds).
-		write_file(st, "/proc/sys/vm/memfd_noexec", "2", 1);
+		write_file(st, RF_MEMFD_NOEXEC, "2", 1);
 	}
-	long fs = syscall(SYS_fsopen, "proc", RF_FSOPEN_CLOEXEC);
-	if (fs < 0) fail(st, RF_STAGE_SETUP, -1, "fsopen proc", errno);
-	if (syscall(SYS_fsconfig, fs, RF_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) fail(st, RF_STAGE_SETUP, -1, "fsconfig proc", errno);
-	long m = syscall(SYS_fsmount, fs, RF_FSMOUNT_CLOEXEC, RF_MOUNT_ATTR_NOSUID | RF_MOUNT_ATTR_NODEV | RF_MOUNT_ATTR_NOEXEC);
-	if (m < 0) fail(st, RF_STAGE_SETUP, -1, "fsmount proc", errno);
-	close((int)fs);
-	st->proc_fd = (int)m;
+	if (st->proc_fd < 0) {
+		const char *what;
+		if ((st->proc_fd = rf_make_proc(&what)) < 0) fail(st, RF_STAGE_SETUP, -1, what, errno);
+	}
 	// The host ids, with raw calls (see the top); no supplementary group.
 	if (syscall(SYS_setgroups, 0, NULL) < 0) fail(st, RF_STAGE_SETUP, -1, "setgroups", errno);
 	if (syscall(SYS_setresgid, a->host_gid, a->host_gid, a->host_gid) < 0) fail(st, RF_STAGE_SETUP, -1, "setresgid", errno);
@@ -762,13 +780,14 @@ static void set_cmdline(const char *name) {
 	rf_copy_str(area, end - start, name);
 }
 
-void rf_init_main(struct rf_init_args *a) {
+void rf_init_main(struct rf_init_args *a, const struct rf_early *early) {
 	struct init st = {.a = a, .sock = -1, .landlock_fd = -1, .cmd_pid = -1, .listener = -1, .proc_fd = -1, .pty = -1};
+	if (early) st.proc_fd = early->proc_fd, st.memfd_noexec = early->memfd_noexec;
 	struct timespec entered;
 	clock_gettime(CLOCK_REALTIME, &entered);
 	clock_gettime(CLOCK_MONOTONIC, &st.t);
 	reset_signals();
-	if (move_fds(a) < 0) syscall(SYS_exit_group, 125);
+	if (move_fds(a, &st.proc_fd) < 0) syscall(SYS_exit_group, 125);
 	st.sock = a->sock;
 	prctl(PR_SET_NAME, "ringfence-init", 0, 0, 0);
 	set_cmdline("ringfence-init");
@@ -850,7 +869,7 @@ long rf_clone_init(uint64_t flags, int *pidfd) {
 int rf_spawn(struct rf_init_args *a, uint64_t flags, int *pidfd, int *err) {
 	int pfd = -1;
 	long pid = rf_clone_init(flags, &pfd);
-	if (pid == 0) rf_init_main(a);
+	if (pid == 0) rf_init_main(a, NULL);
 	*err = pid < 0 ? errno : 0;
 	// The init has all the work to do now and we have none: let it run
 	// rather than wait behind us for this CPU.

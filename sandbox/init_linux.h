@@ -152,9 +152,23 @@ int rf_send(int sock, const void *buf, size_t len, const int *fds, int nfds);
 // with errno.
 long rf_clone_init(uint64_t flags, int *pidfd);
 
-// rf_init_main is the init: it never returns. The child of rf_spawn, or
-// of rf_prefork once the plan has arrived.
-void rf_init_main(struct rf_init_args *a) __attribute__((noreturn));
+// What a preforked init did as global root before its plan came, in its
+// pid namespace (prefork_linux.c); two_step does the rest.
+struct rf_early {
+	int memfd_noexec; // vm.memfd_noexec is 2
+	int proc_fd;      // its proc (rf_make_proc), or -1
+};
+
+#define RF_MEMFD_NOEXEC "/proc/sys/vm/memfd_noexec"
+
+// rf_make_proc makes a proc for the caller's pid namespace, detached
+// (fsmount, nosuid, nodev, noexec): the fd, or -1 with errno and *what set
+// to the failing call.
+int rf_make_proc(const char **what);
+
+// rf_init_main is the init: it never returns. The child of rf_spawn (early
+// NULL), or of the preforked init once its plan has arrived.
+void rf_init_main(struct rf_init_args *a, const struct rf_early *early) __attribute__((noreturn));
 
 // rf_spawn forks the init with clone3(flags | CLONE_PIDFD) and returns its
 // pid (-1 with *err set) and a pidfd; the child never returns.

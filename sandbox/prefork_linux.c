@@ -17,6 +17,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -93,15 +94,32 @@ static struct rf_init_args *recv_plan(int sock, void *arena) {
 	return go.args;
 }
 
-static void __attribute__((noreturn)) prefork_child(int sock, void *arena) {
+// early_as_root does, while the Go runtime starts, what every sandbox's
+// init does first as global root in its pid namespace, whatever the plan
+// (two_step, init_linux.c): vm.memfd_noexec=2 where the kernel has it (the
+// supervisor asks for it whenever it is root), and the proc mount. A step
+// that fails here is left to two_step, which reports it.
+static void early_as_root(struct rf_early *e) {
+	int fd = open(RF_MEMFD_NOEXEC, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		e->memfd_noexec = write(fd, "2", 1) == 1;
+		close(fd);
+	}
+	const char *what;
+	e->proc_fd = rf_make_proc(&what);
+}
+
+static void __attribute__((noreturn)) prefork_child(int sock, void *arena, int root) {
 	// Until the plan comes, die with the program (its main thread, which
 	// forked us and which Go never ends); if it died before this prctl,
 	// its end of sock is closed and recv_plan returns NULL.
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	struct rf_early early = {.proc_fd = -1};
+	if (root) early_as_root(&early);
 	struct rf_init_args *a = recv_plan(sock, arena);
 	if (!a) syscall(SYS_exit_group, 0);
 	close(sock);
-	rf_init_main(a);
+	rf_init_main(a, &early);
 }
 
 static void prefork(void) {
@@ -120,7 +138,7 @@ static void prefork(void) {
 	long pid = rf_clone_init(flags, &pfd);
 	if (pid == 0) {
 		close(sv[0]);
-		prefork_child(sv[1], arena);
+		prefork_child(sv[1], arena, flags == CLONE_NEWPID);
 	}
 	close(sv[1]);
 	if (pid < 0) {
