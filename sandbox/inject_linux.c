@@ -44,6 +44,7 @@
 #include <unistd.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
@@ -147,19 +148,37 @@ static int wait_stop(int pid) {
 
 // step_with_listener lets the tracee's close(fd) through when the filter
 // notifies it, until the tracee stops again. Any other notification here
-// would be a call the tracee cannot be making: it is refused.
+// would be a call the tracee cannot be making: it is refused. It sleeps
+// until either happens: the stop sends the init SIGCHLD, which stays
+// blocked in the init and so is readable from a signalfd.
 static int step_with_listener(int pid, int listener, int fd) {
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) return -1;
+	int ret;
 	for (;;) {
 		int status;
 		int w = waitpid(pid, &status, WNOHANG | __WALL);
 		if (w == pid) {
-			if (WIFSTOPPED(status)) return WSTOPSIG(status);
 			errno = ESRCH;
-			return -1;
+			ret = WIFSTOPPED(status) ? WSTOPSIG(status) : -1;
+			break;
 		}
-		if (w < 0 && errno != EINTR) return -1;
-		struct pollfd pf = {.fd = listener, .events = POLLIN};
-		if (poll(&pf, 1, 1) <= 0 || !(pf.revents & POLLIN)) continue;
+		if (w < 0 && errno != EINTR) {
+			ret = -1;
+			break;
+		}
+		struct pollfd pf[2] = {{.fd = listener, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		if (poll(pf, 2, -1) < 0) continue;
+		if (pf[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof si) < 0) {
+				// Nothing pending after all: poll again.
+			}
+		}
+		if (!(pf[0].revents & POLLIN)) continue;
 		struct seccomp_notif req;
 		memset(&req, 0, sizeof req);
 		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) continue;
@@ -170,6 +189,8 @@ static int step_with_listener(int pid, int listener, int fd) {
 			resp.error = -EPERM;
 		ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 	}
+	close(sfd);
+	return ret;
 }
 
 // call makes the tracee run one system call and returns its result
