@@ -74,51 +74,77 @@ func (s *Supervisor) Kills() int {
 }
 
 // Serve answers notifications on the listener fd until every process using
-// the filter has exited (POLLHUP) or stop is closed. It closes nothing.
+// the filter has exited (POLLHUP) or stop is closed. It closes nothing (it
+// sets O_NONBLOCK on fd's file: the kernel's RECV ignores it).
+//
+// The wait is Go's poller's, on a duplicate of fd: no thread of the
+// supervisor sits blocked in poll for the sandbox's lifetime.
 func (s *Supervisor) Serve(fd int, stop <-chan struct{}) error {
-	wake, err := stopPipe(stop)
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("seccomp listener: %w", err)
+	}
+	if err := unix.SetNonblock(dup, true); err != nil {
+		unix.Close(dup)
+		return fmt.Errorf("seccomp listener: %w", err)
+	}
+	f := os.NewFile(uintptr(dup), "seccomp-listener")
+	defer f.Close()
+	rc, err := f.SyscallConn()
 	if err != nil {
 		return err
 	}
-	defer unix.Close(wake)
-	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-stop:
+			f.SetReadDeadline(time.Unix(1, 0)) // wakes the Read below
+		case <-done:
+		}
+	}()
 	for {
-		fds[0].Revents, fds[1].Revents = 0, 0
-		if _, err := unix.Poll(fds, -1); err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
+		var handled error
+		hup := false
+		err := rc.Read(func(lfd uintptr) bool {
+			ready, err := listenerState(int(lfd))
+			switch {
+			case err != nil:
+				handled = err
+			case ready&unix.POLLIN != 0:
+				handled = s.handleOne(int(lfd))
+			case ready&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0:
+				hup = true
+			default:
+				return false // nothing yet: the poller waits
 			}
-			return fmt.Errorf("poll seccomp listener: %w", err)
-		}
-		if fds[1].Revents != 0 {
-			return nil
-		}
-		if fds[0].Revents&unix.POLLIN != 0 {
-			if err := s.handleOne(fd); err != nil {
-				return err
-			}
-			continue
-		}
-		if fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
+			return true
+		})
+		switch {
+		case err != nil && errors.Is(err, os.ErrDeadlineExceeded):
+			return nil // stopped
+		case err != nil:
+			return fmt.Errorf("seccomp listener: %w", err)
+		case handled != nil:
+			return handled
+		case hup:
 			return nil
 		}
 	}
 }
 
-// stopPipe returns a fd that becomes readable when stop is closed; with a
-// nil stop it never does.
-func stopPipe(stop <-chan struct{}) (int, error) {
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
-		return -1, fmt.Errorf("pipe: %w", err)
+// listenerState polls the listener without waiting.
+func listenerState(fd int) (int16, error) {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, 0)
+		if err == nil {
+			return fds[0].Revents, nil
+		}
+		if !errors.Is(err, unix.EINTR) {
+			return 0, fmt.Errorf("poll seccomp listener: %w", err)
+		}
 	}
-	if stop != nil {
-		go func() {
-			<-stop
-			unix.Close(p[1])
-		}()
-	}
-	return p[0], nil
 }
 
 func (s *Supervisor) handleOne(fd int) error {
