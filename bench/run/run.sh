@@ -84,8 +84,9 @@ cmds=(
   "$tmp/bwrap-seccomp"
   "$tmp/runbench -filter $tmp/default.bpf -- /bin/true"
   "$tmp/runbench -notify -filter $tmp/default.bpf -- /bin/true"
+  "$tmp/runbench -no-prefork -filter $tmp/default.bpf -- /bin/true"
 )
-names=("bare /bin/true" "unshare -Urmpnui --fork" "bwrap --unshare-all" "bwrap --unshare-all + seccomp (ringfence default; fd9exec)" "bwrap --unshare-all + seccomp (ringfence default; /bin/sh wrapper)" "ringfence runner (library, runbench)" "ringfence runner with a notify listener (runbench -notify)")
+names=("bare /bin/true" "unshare -Urmpnui --fork" "bwrap --unshare-all" "bwrap --unshare-all + seccomp (ringfence default; fd9exec)" "bwrap --unshare-all + seccomp (ringfence default; /bin/sh wrapper)" "ringfence runner (library, runbench)" "ringfence runner with a notify listener (runbench -notify)" "ringfence runner, init forked from Go (runbench -no-prefork)")
 cmds+=("runc run --bundle $tmp/oci rf-runc" "runc run --bundle $tmp/oci-seccomp rf-runc-s" "$tmp/crun-run $tmp/oci" "$tmp/crun-run $tmp/oci-seccomp" "firejail --quiet --noprofile /bin/true" "firejail --quiet /bin/true")
 names+=("runc" "runc + seccomp (ringfence default as OCI)" "crun (private mount ns)" "crun + seccomp (ringfence default as OCI)" "firejail --noprofile" "firejail (default profile)")
 if [ -x "$tmp/ringfence" ]; then
@@ -116,7 +117,7 @@ echo "Round-robin, the same rows without the other peers (bench/run/alternate: o
 echo
 cli=()
 [ -x "$tmp/ringfence" ] && cli=("$tmp/ringfence run -- /bin/true")
-"$tmp/alternate" -n "$runs" -- "${cmds[3]}" "${cmds[4]}" "${cmds[2]}" "${cmds[5]}" "${cmds[6]}" "${cli[@]}"
+"$tmp/alternate" -n "$runs" -- "${cmds[3]}" "${cmds[4]}" "${cmds[2]}" "${cmds[5]}" "${cmds[6]}" "${cmds[7]}" "${cli[@]}"
 echo
 echo "Supervisor peak RSS (VmHWM of the supervisor process, median of 10):"
 echo

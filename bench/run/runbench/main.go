@@ -9,6 +9,9 @@
 // it hands over bytes compiled once, and its init stage starts no more Go
 // packages than the runner needs.
 //
+// Its sandbox's init is preforked (prefork_linux.go), as the CLI's is;
+// -no-prefork measures the runner forking it from Go instead.
+//
 // -timings prints the cost of each start-up stage (measured in the init)
 // and the supervisor's own; -rss prints the supervisor's peak RSS (VmHWM).
 package main
@@ -28,6 +31,7 @@ func main() {
 	t0 := time.Now()
 	filterFile := flag.String("filter", "", "raw seccomp filter `file`")
 	timings := flag.Bool("timings", false, "print stage costs to stderr")
+	flag.Bool("no-prefork", false, "fork the init from Go, not before it started (read by prefork_linux.go)")
 	rss := flag.Bool("rss", false, "print the supervisor's peak RSS to stderr")
 	keepDumpable := flag.Bool("keep-dumpable", false, "leave CMD dumpable (no ptrace stop at its entry point)")
 	notify := flag.Bool("notify", false, "install the filter with a user-notification listener, as ringfence run does to report denials")
