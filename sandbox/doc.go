@@ -18,22 +18,28 @@
 // The Go runtime is multi-threaded, and seccomp, capabilities and Landlock
 // apply per thread; Go code also cannot run in a forked child. So the
 // supervisor plans everything in Go (the mount operations, the Landlock
-// rules, the gate's arguments) and forks the sandbox's init with clone3
-// into the new namespaces: the init is C (init_linux.c) that reads its
-// plan from its copy of the supervisor's memory. No second program is
-// executed and no second Go runtime starts, which is what start-up cost
-// was made of. The init builds the file system view, pivots, brings up
-// loopback, builds the Landlock ruleset, looks CMD up in its PATH, and
-// forks CMD through the exec gate, a small C function (gate_linux.c) whose
-// child runs only raw system calls, single threaded: it closes fds, sets
-// rlimits, drops groups, the bounding set, ambient and all other
-// capabilities, sets no_new_privs, restricts itself with Landlock, switches
-// uid, clears dumpable, and installs the filter as its last call before
-// execve. So the user's policy only ever has to admit execve itself (Start
-// checks that in the emulator, package bpf, and refuses otherwise), and a
-// kill action hits a single-threaded process. docs/run-design.md has the
-// sequence diagram and the cost of each stage. Programs that use this
-// package need no set-up call in main.
+// rules, the gate's arguments) and hands the plan to the sandbox's init,
+// which is C (init_linux.c): either an init that a C constructor cloned
+// before the Go runtime started (prefork_linux.c; for programs that define
+// rf_prefork_wanted, such as the CLI's run, or that run with
+// RINGFENCE_PREFORK=1), which gets the plan through shared memory, or one
+// forked from the supervisor with clone3, which reads it from its copy of
+// the supervisor's memory. No second program is executed and no second Go
+// runtime starts, which is what start-up cost was made of. The init builds
+// the file system view, pivots, brings up loopback, builds the Landlock
+// ruleset, looks CMD up in its PATH, and forks CMD through the exec gate, a
+// small C function (gate_linux.c) whose child runs only raw system calls,
+// single threaded: it closes fds, sets rlimits, drops groups, the bounding
+// set, ambient and all other capabilities, sets no_new_privs, restricts
+// itself with Landlock, switches uid and execs CMD stopped at its entry
+// point; there the init makes CMD call prctl(PR_SET_DUMPABLE, 0), mlockall
+// (Config.Mlock) and seccomp with ptrace (inject_linux.c), before CMD's
+// first instruction, and detaches. So the user's policy never needs a line
+// for the launcher (Start still checks, in the emulator of package bpf, that
+// it admits execve, which every program needs), and a kill action hits a
+// single-threaded process. docs/run-design.md has the sequence diagram and
+// the cost of each stage. Programs that use this package need no set-up
+// call in main.
 //
 // The init stays PID 1: it reaps orphans, forwards SIGTERM, SIGINT,
 // SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT and SIGALRM to CMD,
