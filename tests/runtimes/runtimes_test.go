@@ -32,7 +32,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ringfence/ringfence/oci"
 	"github.com/ringfence/ringfence/policy"
