@@ -135,5 +135,5 @@
 // policies, and FuzzImport on arbitrary JSON.
 //
 // ExportSPO writes the same rules as a SeccompProfile resource
-// (security-profiles-operator.x-k8s.io/v1beta1) with gopkg.in/yaml.v3.
+// (security-profiles-operator.x-k8s.io/v1beta1) with go.yaml.in/yaml/v3.
 package oci
