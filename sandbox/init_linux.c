@@ -246,11 +246,21 @@ static void die_with_supervisor(struct init *st) {
 
 // write_file writes s to path, a small kernel file (/proc/self/uid_map,
 // /proc/sys/...): through the host's /proc while it is still visible.
-static void write_file(struct init *st, const char *path, const char *s, size_t n) {
+int rf_put_file(const char *path, const char *s, size_t n) {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) fail_at(st, RF_STAGE_SETUP, -1, "open", path, errno);
-	if (write(fd, s, n) != (ssize_t)n) fail_at(st, RF_STAGE_SETUP, -1, "write", path, errno);
+	if (fd < 0) return -1;
+	ssize_t w = write(fd, s, n);
+	int err = errno;
 	close(fd);
+	if (w != (ssize_t)n) {
+		errno = w < 0 ? err : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+static void write_file(struct init *st, const char *path, const char *s, size_t n) {
+	if (rf_put_file(path, s, n) < 0) fail_at(st, RF_STAGE_SETUP, -1, "write", path, errno);
 }
 
 // write_self writes s to /proc/self/NAME.
@@ -278,12 +288,10 @@ int rf_make_proc(const char **what) {
 	return (int)m;
 }
 
-// two_step runs as global root in the new pid namespace (see
-// rf_init_args.two_step): what only global root may do, then it becomes
-// the sandbox's host ids and moves into its own user namespace and the
-// rest. Taking the host ids first makes the maps the init's own, which it
-// may write itself: no round trip to the supervisor.
-static void two_step(struct init *st) {
+// as_global_root runs as global root in the new pid namespace (see
+// rf_init_args.two_step): what only global root may do, before
+// enter_namespaces takes the host ids and the user namespace.
+static void as_global_root(struct init *st) {
 	struct rf_init_args *a = st->a;
 	if (a->memfd_noexec && !st->memfd_noexec) {
 		// Per pid namespace, applied to the writer's: 2 means no memfd can
@@ -294,11 +302,6 @@ static void two_step(struct init *st) {
 		const char *what;
 		if ((st->proc_fd = rf_make_proc(&what)) < 0) fail(st, RF_STAGE_SETUP, -1, what, errno);
 	}
-	// The host ids, with raw calls (see the top); no supplementary group.
-	if (syscall(SYS_setgroups, 0, NULL) < 0) fail(st, RF_STAGE_SETUP, -1, "setgroups", errno);
-	if (syscall(SYS_setresgid, a->host_gid, a->host_gid, a->host_gid) < 0) fail(st, RF_STAGE_SETUP, -1, "setresgid", errno);
-	if (syscall(SYS_setresuid, a->host_uid, a->host_uid, a->host_uid) < 0) fail(st, RF_STAGE_SETUP, -1, "setresuid", errno);
-	if (unshare((int)a->unshare_flags) < 0) fail(st, RF_STAGE_SETUP, -1, "unshare", errno);
 }
 
 // utoa writes n in decimal and returns the length.
@@ -313,26 +316,54 @@ static size_t utoa(char *out, unsigned long n) {
 	return len;
 }
 
-// map_id writes "INSIDE HOST 1\n" to /proc/self/NAME.
-static void map_id(struct init *st, const char *name, int inside, int host) {
-	char line[64];
+// map_own_id writes "INSIDE HOST 1\n" to /proc/self/NAME.
+static int map_own_id(const char *name, int inside, int host) {
+	char line[64], path[32] = "/proc/self/";
 	size_t n = utoa(line, (unsigned)inside);
 	line[n++] = ' ';
 	n += utoa(line + n, (unsigned)host);
 	memcpy(line + n, " 1\n", 3);
-	write_self(st, name, line, n + 3);
+	rf_copy_str(path + 11, sizeof path - 11, name);
+	return rf_put_file(path, line, n + 3);
 }
 
-// init_own_ids maps the init's user namespace: one uid and one gid, each
-// to the host id the init holds, which the kernel lets a process map for
-// itself (with setgroups denied). Dumpable first: a change of credentials
-// (two_step) made /proc/self host root's.
-static void init_own_ids(struct init *st) {
+// rf_enter takes the sandbox's identity: as root (id->host_ids) it drops
+// its supplementary groups and takes the host ids, with raw calls (see the
+// top); then it unshares the namespaces, the user namespace first, and
+// maps one uid and one gid of its user namespace, each to the host id it
+// holds, which the kernel lets a process map for itself (with setgroups
+// denied): no round trip to the supervisor. Dumpable first: a change of
+// credentials made /proc/self host root's.
+int rf_enter(const struct rf_identity *id, const char **what) {
+	if (id->host_ids) {
+		*what = "setgroups";
+		if (syscall(SYS_setgroups, 0, NULL) < 0) return -1;
+		*what = "setresgid";
+		if (syscall(SYS_setresgid, id->host_gid, id->host_gid, id->host_gid) < 0) return -1;
+		*what = "setresuid";
+		if (syscall(SYS_setresuid, id->host_uid, id->host_uid, id->host_uid) < 0) return -1;
+	}
+	*what = "unshare";
+	if (id->unshare_flags && unshare((int)id->unshare_flags) < 0) return -1;
+	*what = "PR_SET_DUMPABLE";
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return -1;
+	*what = "write /proc/self/uid_map";
+	if (map_own_id("uid_map", id->uid, id->host_uid) < 0) return -1;
+	*what = "write /proc/self/setgroups";
+	if (rf_put_file("/proc/self/setgroups", "deny", 4) < 0) return -1;
+	*what = "write /proc/self/gid_map";
+	return map_own_id("gid_map", id->gid, id->host_gid);
+}
+
+// enter_namespaces is rf_enter with the plan's identity.
+static void enter_namespaces(struct init *st) {
 	struct rf_init_args *a = st->a;
-	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) fail(st, RF_STAGE_SETUP, -1, "PR_SET_DUMPABLE", errno);
-	map_id(st, "uid_map", a->uid, a->host_uid);
-	write_self(st, "setgroups", "deny", 4);
-	map_id(st, "gid_map", a->gid, a->host_gid);
+	struct rf_identity id = {
+		.host_ids = a->two_step, .host_uid = a->host_uid, .host_gid = a->host_gid,
+		.uid = a->uid, .gid = a->gid, .unshare_flags = a->unshare_flags,
+	};
+	const char *what;
+	if (rf_enter(&id, &what) < 0) fail(st, RF_STAGE_SETUP, -1, what, errno);
 }
 
 // fmt_offset writes "CLOCK -SECS 0\n", the offset that takes a clock now
@@ -792,13 +823,16 @@ void rf_init_main(struct rf_init_args *a, const struct rf_early *early) {
 	prctl(PR_SET_NAME, "ringfence-init", 0, 0, 0);
 	set_cmdline("ringfence-init");
 	setsid();
-	if (a->two_step) {
-		two_step(&st);
-	} else if (a->unshare_flags && unshare((int)a->unshare_flags) < 0) {
-		// Preforked rootless: clone3 made the user and pid namespaces.
-		fail(&st, RF_STAGE_SETUP, -1, "unshare", errno);
+	if (early && early->entered) {
+		// A preforked init took the default identity and namespaces while
+		// the Go runtime started; the supervisor checked that the plan
+		// asks for exactly those.
+		if (early->err) fail(&st, RF_STAGE_SETUP, -1, early->what, early->err);
+		if (a->memfd_noexec && !st.memfd_noexec) fail_at(&st, RF_STAGE_SETUP, -1, "write", RF_MEMFD_NOEXEC, EPERM);
+	} else {
+		if (a->two_step) as_global_root(&st);
+		enter_namespaces(&st);
 	}
-	init_own_ids(&st);
 	if (a->sync_r >= 0) {
 		// The supervisor puts us in the sandbox's cgroup (and raises
 		// RLIMIT_MEMLOCK) before we fork anything.

@@ -152,11 +152,31 @@ int rf_send(int sock, const void *buf, size_t len, const int *fds, int nfds);
 // with errno.
 long rf_clone_init(uint64_t flags, int *pidfd);
 
-// What a preforked init did as global root before its plan came, in its
-// pid namespace (prefork_linux.c); two_step does the rest.
+// Who the init becomes and the namespaces it unshares (rf_enter).
+struct rf_identity {
+	int host_ids;           // take host_uid and host_gid first (as root)
+	int host_uid, host_gid; // what the ids inside map to
+	int uid, gid;           // the ids inside
+	uint64_t unshare_flags;
+};
+
+// rf_enter takes the identity and namespaces of id: 0, or -1 with errno
+// and *what set to the failing call (init_linux.c).
+int rf_enter(const struct rf_identity *id, const char **what);
+
+// rf_put_file writes n bytes of s to path, a small kernel file: 0, or -1
+// with errno.
+int rf_put_file(const char *path, const char *s, size_t n);
+
+// What a preforked init did before its plan came (prefork_linux.c): as
+// global root in its pid namespace, and, when it speculated, rf_enter of
+// the default identity (entered; err and what if that failed).
 struct rf_early {
 	int memfd_noexec; // vm.memfd_noexec is 2
 	int proc_fd;      // its proc (rf_make_proc), or -1
+	int entered;
+	int err;
+	const char *what;
 };
 
 #define RF_MEMFD_NOEXEC "/proc/sys/vm/memfd_noexec"
@@ -185,7 +205,17 @@ struct rf_prefork {
 	uint64_t flags;    // the namespaces clone3 made
 	void *arena;       // MAP_SHARED: the plan goes here
 	uint64_t arena_size;
+	int speculated;    // it entered spec before its plan came
+	struct rf_identity spec;
 };
+
+// What rf_prefork_wanted returns: no init preforked; one preforked; one
+// that also takes the default identity and namespaces (as root host ids
+// RF_DEFAULT_HOST_ID, rootless the caller's; 0 inside; every namespace)
+// before its plan comes, for a command line that asks for no others.
+enum { RF_PREFORK_NO, RF_PREFORK_YES, RF_PREFORK_SPECULATE };
+
+#define RF_DEFAULT_HOST_ID 65534
 
 
 // rf_prefork_take hands the preforked init over, once: 1 and *p filled, or

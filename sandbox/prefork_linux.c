@@ -10,8 +10,12 @@
 // becomes the init of rf_spawn (init_linux.c) from there on.
 //
 // Who forks one: a program that defines rf_prefork_wanted (returning
-// nonzero for its argv), or any program started with RINGFENCE_PREFORK=1;
-// RINGFENCE_PREFORK=0 turns it off. A program that never takes its
+// RF_PREFORK_YES or RF_PREFORK_SPECULATE for its argv), or any program
+// started with RINGFENCE_PREFORK=1 (=2 to speculate); RINGFENCE_PREFORK=0
+// turns it off. A speculating init also takes the default identity and
+// namespaces while Go starts (~1 ms here); the supervisor uses it only for
+// a plan that asks for exactly those, and otherwise forks an init of its
+// own, so the program's guess costs time when wrong, never correctness. A program that never takes its
 // preforked init leaves nothing behind: the init waits on a socket whose
 // other end closes when the program exits, and dies with it.
 
@@ -109,20 +113,36 @@ static void early_as_root(struct rf_early *e) {
 	e->proc_fd = rf_make_proc(&what);
 }
 
-static void __attribute__((noreturn)) prefork_child(int sock, void *arena, int root) {
+static void __attribute__((noreturn)) prefork_child(int sock, void *arena, int root, const struct rf_identity *spec) {
 	// Until the plan comes, die with the program (its main thread, which
 	// forked us and which Go never ends); if it died before this prctl,
 	// its end of sock is closed and recv_plan returns NULL.
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	struct rf_early early = {.proc_fd = -1};
 	if (root) early_as_root(&early);
+	if (spec) {
+		// The default identity and namespaces, which the supervisor
+		// accepts only for a plan that asks for exactly these; a failure
+		// is reported once the plan (and the socket to report on) comes.
+		early.entered = 1;
+		if (rf_enter(spec, &early.what) < 0) early.err = errno;
+	}
 	struct rf_init_args *a = recv_plan(sock, arena);
 	if (!a) syscall(SYS_exit_group, 0);
 	close(sock);
 	rf_init_main(a, &early);
 }
 
-static void prefork(void) {
+// default_identity is what a speculating init enters: as root the
+// default host ids and every namespace but the pid one (made by clone3),
+// rootless the caller's ids and every namespace clone3 did not make.
+static struct rf_identity default_identity(int root) {
+	uint64_t rest = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+	if (root) return (struct rf_identity){.host_ids = 1, .host_uid = RF_DEFAULT_HOST_ID, .host_gid = RF_DEFAULT_HOST_ID, .unshare_flags = rest | CLONE_NEWUSER};
+	return (struct rf_identity){.host_uid = (int)geteuid(), .host_gid = (int)getegid(), .unshare_flags = rest};
+}
+
+static void prefork(int speculate) {
 	void *arena = mmap(NULL, RF_PREFORK_ARENA, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (arena == MAP_FAILED) return;
 	int sv[2];
@@ -133,12 +153,14 @@ static void prefork(void) {
 	// As root only the pid namespace (the init does what only global root
 	// may there first: init_linux.h, two_step); rootless the user
 	// namespace too. The rest follows the plan.
-	uint64_t flags = geteuid() == 0 ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID;
+	int root = geteuid() == 0;
+	uint64_t flags = root ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID;
+	struct rf_identity spec = default_identity(root);
 	int pfd = -1;
 	long pid = rf_clone_init(flags, &pfd);
 	if (pid == 0) {
 		close(sv[0]);
-		prefork_child(sv[1], arena, flags == CLONE_NEWPID);
+		prefork_child(sv[1], arena, root, speculate ? &spec : NULL);
 	}
 	close(sv[1]);
 	if (pid < 0) {
@@ -147,15 +169,15 @@ static void prefork(void) {
 		munmap(arena, RF_PREFORK_ARENA);
 		return;
 	}
-	pre = (struct rf_prefork){.pid = (int)pid, .pidfd = pfd, .sock = sv[0], .flags = flags, .arena = arena, .arena_size = RF_PREFORK_ARENA};
+	pre = (struct rf_prefork){.pid = (int)pid, .pidfd = pfd, .sock = sv[0], .flags = flags, .arena = arena, .arena_size = RF_PREFORK_ARENA, .speculated = speculate, .spec = spec};
 	pre_ready = 1;
 }
 
 __attribute__((constructor)) static void rf_prefork_ctor(int argc, char **argv) {
-	int want = rf_prefork_wanted ? rf_prefork_wanted(argc, argv) : 0;
+	int want = rf_prefork_wanted ? rf_prefork_wanted(argc, argv) : RF_PREFORK_NO;
 	const char *env = getenv("RINGFENCE_PREFORK");
-	if (env) want = strcmp(env, "1") == 0;
-	if (want) prefork();
+	if (env) want = env[0] >= '0' && env[0] <= '2' && env[1] == 0 ? env[0] - '0' : RF_PREFORK_NO;
+	if (want != RF_PREFORK_NO) prefork(want == RF_PREFORK_SPECULATE);
 }
 
 int rf_prefork_take(struct rf_prefork *p) {

@@ -18,16 +18,23 @@ import (
 // preforked init (checked by TestMain after the tests ran).
 const preforkChildEnv = "RINGFENCE_TEST_PREFORK_CHILD"
 
-// checkPreforkTaken is TestMain's check in such a process.
+// checkPreforkTaken is TestMain's check in such a process: the variable
+// says whether a sandbox must have taken the preforked init ("taken") or
+// must not have ("discarded": a speculating init whose guess was wrong).
 func checkPreforkTaken(code int) int {
-	if os.Getenv(preforkChildEnv) == "" {
+	want := os.Getenv(preforkChildEnv)
+	if want == "" {
 		return code
 	}
-	if !sandbox.PreforkTaken() {
-		fmt.Println("FAIL: no sandbox took the preforked init")
+	got := "discarded"
+	if sandbox.PreforkTaken() {
+		got = "taken"
+	}
+	if got != want {
+		fmt.Printf("FAIL: the preforked init was %s, want %s\n", got, want)
 		return 1
 	}
-	fmt.Println("prefork: taken")
+	fmt.Println("prefork: " + got)
 	return code
 }
 
@@ -51,14 +58,17 @@ func TestSandboxPrefork(t *testing.T) {
 		tests = append(tests, "TestSandboxMemoryLimit")
 	}
 	for _, name := range tests {
-		t.Run(name, func(t *testing.T) {
-			c := exec.Command(exe, "-test.run=^"+name+"$", "-test.count=1")
-			c.Env = append(os.Environ(), "RINGFENCE_PREFORK=1", preforkChildEnv+"=1")
-			out, err := c.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), "prefork: taken") {
-				t.Fatalf("%s with a preforked init: %v\n%s", name, err, out)
-			}
-		})
+		t.Run(name, func(t *testing.T) { runPreforked(t, exe, name, "1", "taken") })
+	}
+	// Speculating: the init takes the default ids and namespaces before its
+	// plan comes; a plan that asks for others (TestSandboxUID's first
+	// sandbox runs as uid 1000 inside) gets an init forked from Go.
+	for _, tc := range []struct{ name, want string }{
+		{"TestSandboxFacts", "taken"}, {"TestSandboxExitStatus", "taken"}, {"TestSandboxFDsClosed", "taken"},
+		{"TestSandboxNotDumpable", "taken"}, {"TestSandboxMemfdNoexec", "taken"}, {"TestSandboxSignalForwarded", "taken"},
+		{"TestSandboxUID", "discarded"},
+	} {
+		t.Run("speculating/"+tc.name, func(t *testing.T) { runPreforked(t, exe, tc.name, "2", tc.want) })
 	}
 	t.Run("TestSandboxDiesWithParent", func(t *testing.T) {
 		// The sandbox is started by a child supervisor (which checks that
@@ -93,6 +103,18 @@ func TestSandboxPrefork(t *testing.T) {
 			}
 		}
 	})
+}
+
+// runPreforked runs test name in a process started with
+// RINGFENCE_PREFORK=mode, which must pass, its preforked init taken or
+// discarded as want says.
+func runPreforked(t *testing.T, exe, name, mode, want string) {
+	c := exec.Command(exe, "-test.run=^"+name+"$", "-test.count=1")
+	c.Env = append(os.Environ(), "RINGFENCE_PREFORK="+mode, preforkChildEnv+"="+want)
+	out, err := c.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "prefork: "+want) {
+		t.Fatalf("%s, RINGFENCE_PREFORK=%s (want the init %s): %v\n%s", name, mode, want, err, out)
+	}
 }
 
 // initHoldsSecret starts a supervisor process (RINGFENCE_PREFORK=prefork)

@@ -69,14 +69,17 @@ func releasePreforked(pre *C.struct_rf_prefork, s *initSpec, flags uint64) (pid,
 		return C.int(len(fds) - 1)
 	})
 	cloned := uint64(pre.flags)
+	unshare := s.unshareFlags
+	if !s.twoStep {
+		unshare = flags &^ cloned
+	}
 	suits := err == nil && !ar.spilled && len(fds) <= C.RF_MAX_FDS &&
-		cloned&^flags == 0 && s.twoStep == (cloned&unix.CLONE_NEWUSER == 0)
+		cloned&^flags == 0 && s.twoStep == (cloned&unix.CLONE_NEWUSER == 0) &&
+		(pre.speculated == 0 || entered(&pre.spec, s, unshare))
 	if !suits {
 		C.close(pre.sock) // which ends the waiting init
 	} else {
-		if !s.twoStep {
-			a.unshare_flags = C.uint64_t(flags &^ cloned)
-		}
+		a.unshare_flags = C.uint64_t(unshare)
 		fds = append(fds, 0) // &fds[0] when there are none
 		suits = C.rf_prefork_release(pre.sock, a, &fds[0], C.int(len(fds)-1)) == 0
 	}
@@ -86,6 +89,13 @@ func releasePreforked(pre *C.struct_rf_prefork, s *initSpec, flags uint64) (pid,
 		return -1, -1, false
 	}
 	return int(pre.pid), int(pre.pidfd), true
+}
+
+// entered says whether the identity and namespaces a speculating
+// preforked init took (spec) are the plan's.
+func entered(spec *C.struct_rf_identity, s *initSpec, unshare uint64) bool {
+	return (spec.host_ids != 0) == s.twoStep && int(spec.host_uid) == s.hostUID && int(spec.host_gid) == s.hostGID &&
+		int(spec.uid) == s.uid && int(spec.gid) == s.gid && uint64(spec.unshare_flags) == unshare
 }
 
 // initArgs copies the plan into C memory; fd maps each fd field's value.
@@ -271,6 +281,7 @@ var (
 	_ = [1]struct{}{}[stageResolve-C.RF_STAGE_RESOLVE]
 	_ = [1]struct{}{}[stageGate-C.RF_STAGE_GATE]
 	_ = [1]struct{}{}[nStages-C.RF_NSTAGES]
+	_ = [1]struct{}{}[DefaultHostID-C.RF_DEFAULT_HOST_ID]
 	_ = [1]struct{}{}[opPivot-C.RF_OP_PIVOT]
 	_ = [1]struct{}{}[opPrivate-C.RF_OP_PRIVATE]
 	_ = [1]struct{}{}[opProc-C.RF_OP_PROC]
