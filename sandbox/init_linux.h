@@ -222,6 +222,10 @@ enum { RF_PREFORK_NO, RF_PREFORK_YES, RF_PREFORK_SPECULATE };
 // 0 when there is none (not asked for, taken already, or the clone failed).
 int rf_prefork_take(struct rf_prefork *p);
 
+// rf_prefork_wake tells a preforked init that its plan is coming soon, so
+// that it is awake when it does: 0, or -1 when there is none to wake.
+int rf_prefork_wake(void);
+
 // rf_prefork_release sends the plan, a, in the arena, with fds attached; a's
 // fd fields hold indices into fds, which the init turns into its numbers.
 // It closes the socket. 0, or -1 with errno.

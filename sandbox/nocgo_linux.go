@@ -14,3 +14,5 @@ func spawnInit(*initSpec, uint64) (int, int, error) { return -1, -1, errNoCgo }
 func recvMsg(*os.File) (initMsg, []int, error) { return initMsg{}, nil, errNoCgo }
 
 func postExecSupported() bool { return false }
+
+func wakePrefork() {}

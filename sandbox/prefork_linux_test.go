@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ringfence/ringfence/sandbox"
 )
@@ -52,6 +53,7 @@ func TestSandboxPrefork(t *testing.T) {
 		"TestSandboxNotDumpable", "TestSandboxSignalForwarded", "TestSandboxTimeout",
 		"TestSandboxTTY", "TestSandboxMemfdNoexec", "TestSandboxUID",
 		"TestSandboxRootFS", "TestSandboxRlimitsAndKeepFD", "TestSandboxNotifyListener", "TestSandboxMlock",
+		"TestSandboxStartAfterRefusals",
 	}
 	if os.Geteuid() == 0 {
 		// Rootless, cgroup limits are refused before any init starts.
@@ -159,4 +161,23 @@ func initHoldsSecret(t *testing.T, exe, prefork string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// TestSandboxStartAfterRefusals: Starts that are refused while planning
+// (each wakes a preforked init, which spins for a plan that does not come,
+// then sleeps again) leave the next Start working; under TestSandboxPrefork
+// it must take the preforked init.
+func TestSandboxStartAfterRefusals(t *testing.T) {
+	for i := 0; i < 2; i++ {
+		bad := sandbox.Command("")
+		if err := bad.Start(); err == nil {
+			t.Fatal("Start with no program: no error")
+		}
+		time.Sleep(30 * time.Millisecond) // past the init's spin
+	}
+	c, out := helperCmd(t, "exit", "7")
+	err := c.Run()
+	if ee := exitErr(t, err); ee.Code != 7 {
+		t.Fatalf("exit %d, want 7 (%v, %s)", ee.Code, err, out)
+	}
 }

@@ -47,6 +47,9 @@ func spawnInit(s *initSpec, flags uint64) (pid, pidfd int, err error) {
 	return int(p), int(cpidfd), nil
 }
 
+// wakePrefork tells a waiting preforked init that a plan is being made.
+func wakePrefork() { C.rf_prefork_wake() }
+
 // preforkTaken says a sandbox of this program runs in the preforked init.
 var preforkTaken atomic.Bool
 

@@ -125,6 +125,7 @@ func (c *Cmd) Start() error {
 		return errors.New("sandbox: Start called twice")
 	}
 	t0 := time.Now()
+	wakePrefork()
 	p, err := c.prepare()
 	if err != nil {
 		return err
