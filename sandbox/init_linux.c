@@ -818,6 +818,7 @@ void rf_init_main(struct rf_init_args *a, const struct rf_early *early) {
 	clock_gettime(CLOCK_REALTIME, &entered);
 	clock_gettime(CLOCK_MONOTONIC, &st.t);
 	reset_signals();
+	rf_restore_affinity();
 	if (move_fds(a, &st.proc_fd) < 0) syscall(SYS_exit_group, 125);
 	st.sock = a->sock;
 	prctl(PR_SET_NAME, "ringfence-init", 0, 0, 0);

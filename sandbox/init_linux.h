@@ -209,11 +209,18 @@ struct rf_prefork {
 	struct rf_identity spec;
 };
 
-// What rf_prefork_wanted returns: no init preforked; one preforked; one
-// that also takes the default identity and namespaces (as root host ids
-// RF_DEFAULT_HOST_ID, rootless the caller's; 0 inside; every namespace)
-// before its plan comes, for a command line that asks for no others.
-enum { RF_PREFORK_NO, RF_PREFORK_YES, RF_PREFORK_SPECULATE };
+// What rf_prefork_wanted returns, bits: RF_PREFORK, an init preforked;
+// RF_PREFORK_SPECULATE, one that also takes the default identity and
+// namespaces (as root host ids RF_DEFAULT_HOST_ID, rootless the caller's;
+// 0 inside; every namespace) before its plan comes, for a command line
+// that asks for no others; RF_PREFORK_PIN, the program (the supervisor)
+// runs on the CPU it started on (see rf_restore_affinity).
+enum { RF_PREFORK = 1, RF_PREFORK_SPECULATE = 2, RF_PREFORK_PIN = 4 };
+
+// rf_restore_affinity gives the caller back the CPUs the program started
+// with, if RF_PREFORK_PIN took them: an init forked from a pinned
+// supervisor calls it, so that the sandbox gets every CPU.
+void rf_restore_affinity(void);
 
 #define RF_DEFAULT_HOST_ID 65534
 

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ringfence/ringfence/sandbox"
+	"golang.org/x/sys/unix"
 )
 
 // preforkChildEnv marks a test process whose first sandbox must take the
@@ -70,7 +72,19 @@ func TestSandboxPrefork(t *testing.T) {
 		{"TestSandboxNotDumpable", "taken"}, {"TestSandboxMemfdNoexec", "taken"}, {"TestSandboxSignalForwarded", "taken"},
 		{"TestSandboxUID", "discarded"},
 	} {
-		t.Run("speculating/"+tc.name, func(t *testing.T) { runPreforked(t, exe, tc.name, "2", tc.want) })
+		t.Run("speculating/"+tc.name, func(t *testing.T) { runPreforked(t, exe, tc.name, "3", tc.want) })
+	}
+	// The supervisor pinned to its CPU (4), with a preforked init (5) and
+	// with one forked from the pinned supervisor (4): CMD gets every CPU.
+	var cpus unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &cpus); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ mode, want string }{{"5", "taken"}, {"4", "discarded"}} {
+		t.Run("pinned/"+tc.mode, func(t *testing.T) {
+			t.Setenv("RINGFENCE_TEST_CPUS", strconv.Itoa(cpus.Count()))
+			runPreforked(t, exe, "TestSandboxCPUs", tc.mode, tc.want)
+		})
 	}
 	t.Run("TestSandboxDiesWithParent", func(t *testing.T) {
 		// The sandbox is started by a child supervisor (which checks that
@@ -180,4 +194,53 @@ func TestSandboxStartAfterRefusals(t *testing.T) {
 	if ee := exitErr(t, err); ee.Code != 7 {
 		t.Fatalf("exit %d, want 7 (%v, %s)", ee.Code, err, out)
 	}
+}
+
+// TestSandboxCPUs: CMD may run on every CPU the program started with, also
+// when the supervisor pinned itself to one (RINGFENCE_PREFORK with 4: the
+// preforked init was cloned before, an init forked later gives the CPUs
+// back). RINGFENCE_TEST_CPUS, when set, is that number (the supervisor's
+// own is then 1).
+func TestSandboxCPUs(t *testing.T) {
+	var own unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &own); err != nil {
+		t.Fatal(err)
+	}
+	want := own.Count()
+	if s := os.Getenv("RINGFENCE_TEST_CPUS"); s != "" {
+		want, _ = strconv.Atoi(s)
+		if own.Count() != 1 {
+			t.Errorf("the supervisor runs on %d CPUs, want 1 (pinned)", own.Count())
+		}
+	}
+	c := sandbox.Command("/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status")
+	c.Config.Filter = allowButAcctKills
+	var out bytes.Buffer
+	c.Stdout = &out
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	list := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out.String()), "Cpus_allowed_list:"))
+	if n := cpuListCount(list); n != want {
+		t.Errorf("CMD may run on CPUs %q (%d), want %d", list, n, want)
+	}
+}
+
+// cpuListCount counts the CPUs of a list such as "0-3,6".
+func cpuListCount(list string) int {
+	n := 0
+	for _, part := range strings.Split(list, ",") {
+		lo, hi, found := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(lo)
+		b := a
+		var err2 error
+		if found {
+			b, err2 = strconv.Atoi(hi)
+		}
+		if err1 != nil || err2 != nil {
+			return -1
+		}
+		n += b - a + 1
+	}
+	return n
 }

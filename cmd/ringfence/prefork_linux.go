@@ -8,19 +8,23 @@ package main
 // process that has run nothing but libc's start, not of the supervisor.
 // When no flag before "--" can change the sandbox's ids or namespaces, it
 // also takes the default ones early; the sandbox package checks the plan
-// against them and forks an init of its own if this guess was wrong.
+// against them and forks an init of its own if this guess was wrong. The
+// supervisor (this program) stays on the CPU it started on: its work is
+// light, and the sandbox keeps every CPU.
 
 /*
 #include <stdlib.h>
 #include <string.h>
+
+enum { RF_PREFORK = 1, RF_PREFORK_SPECULATE = 2, RF_PREFORK_PIN = 4 }; // sandbox/init_linux.h
 
 int rf_prefork_wanted(int argc, char **argv) {
 	static const char *const changes_ids[] = {"--net", "--uid", "--gid", "--config", "--isolation"};
 	if (argc < 2 || (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "learn") != 0)) return 0;
 	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 		for (size_t k = 0; k < sizeof changes_ids / sizeof changes_ids[0]; k++)
-			if (strncmp(argv[i], changes_ids[k], strlen(changes_ids[k])) == 0) return 1;
-	return 2;
+			if (strncmp(argv[i], changes_ids[k], strlen(changes_ids[k])) == 0) return RF_PREFORK | RF_PREFORK_PIN;
+	return RF_PREFORK | RF_PREFORK_SPECULATE | RF_PREFORK_PIN;
 }
 */
 import "C"

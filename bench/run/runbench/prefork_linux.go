@@ -4,7 +4,8 @@ package main
 
 // runbench starts its one sandbox right away: its init is preforked before
 // the Go runtime starts, as the CLI's is (package sandbox, prefork_linux.c),
-// and takes the default ids and namespaces while Go starts,
+// takes the default ids and namespaces while Go starts, and pins the
+// supervisor to its CPU,
 // unless -no-prefork comes before "--".
 
 /*
@@ -13,7 +14,7 @@ package main
 int rf_prefork_wanted(int argc, char **argv) {
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "-no-prefork") == 0) return 0;
-	return 2; // the default ids and namespaces: take them early
+	return 7; // prefork, take the default ids and namespaces early, pin (as the CLI)
 }
 */
 import "C"
