@@ -52,10 +52,11 @@ struct gate_result {
 
 int gate_spawn(const struct gate_args *a, struct gate_result *r);
 
-// gate_post_exec runs the post_exec steps in the stopped child pid and
-// detaches (inject_linux.c); gate_post_exec_supported says whether this
-// architecture has them.
-int gate_post_exec(const struct gate_args *a, int pid, struct gate_result *r);
+// gate_post_exec runs the post_exec steps in the stopped child pid, gives
+// it the CPUs of cpus (a cpu_set_t of cpus_size bytes; NULL: leaves them)
+// and detaches (inject_linux.c); gate_post_exec_supported says whether
+// this architecture has them.
+int gate_post_exec(const struct gate_args *a, int pid, const void *cpus, size_t cpus_size, struct gate_result *r);
 int gate_post_exec_supported(void);
 
 // rf_copy_str copies src (NULL: "") into dst[n], always terminated.

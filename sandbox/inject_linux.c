@@ -30,6 +30,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -232,7 +233,7 @@ static int put(int pid, unsigned long addr, const void *src, size_t n) {
 	return process_vm_writev(pid, &local, 1, &remote, 1, 0) == (ssize_t)n ? 0 : -1;
 }
 
-int gate_post_exec(const struct gate_args *a, int pid, struct gate_result *r) {
+int gate_post_exec(const struct gate_args *a, int pid, const void *cpus, size_t cpus_size, struct gate_result *r) {
 	struct tracee t = {.pid = pid};
 	int fault = 0;
 	if (wait_stop(pid) != SIGTRAP) {
@@ -318,6 +319,12 @@ int gate_post_exec(const struct gate_args *a, int pid, struct gate_result *r) {
 		set_result(r, "restore the registers", errno);
 		return -1;
 	}
+	// Pinned with us for the stops (gate_spawn): every CPU before its
+	// first instruction, so that nothing it forks inherits one.
+	if (cpus && sched_setaffinity(pid, cpus_size, cpus) < 0) {
+		set_result(r, "give CMD every CPU back", errno);
+		return -1;
+	}
 	if (ptrace(PTRACE_DETACH, pid, 0, 0) < 0) {
 		set_result(r, "detach", errno);
 		return -1;
@@ -329,9 +336,11 @@ int gate_post_exec(const struct gate_args *a, int pid, struct gate_result *r) {
 
 int gate_post_exec_supported(void) { return 0; }
 
-int gate_post_exec(const struct gate_args *a, int pid, struct gate_result *r) {
+int gate_post_exec(const struct gate_args *a, int pid, const void *cpus, size_t cpus_size, struct gate_result *r) {
 	(void)a;
 	(void)pid;
+	(void)cpus;
+	(void)cpus_size;
 	set_result(r, "not implemented on this architecture", ENOSYS);
 	return -1;
 }
