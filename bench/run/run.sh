@@ -87,12 +87,15 @@ cmds=(
   "$tmp/runbench -no-prefork -filter $tmp/default.bpf -- /bin/true"
 )
 names=("bare /bin/true" "unshare -Urmpnui --fork" "bwrap --unshare-all" "bwrap --unshare-all + seccomp (ringfence default; fd9exec)" "bwrap --unshare-all + seccomp (ringfence default; /bin/sh wrapper)" "ringfence runner (library, runbench)" "ringfence runner with a notify listener (runbench -notify)" "ringfence runner, init forked from Go (runbench -no-prefork)")
-cmds+=("runc run --bundle $tmp/oci rf-runc" "runc run --bundle $tmp/oci-seccomp rf-runc-s" "$tmp/crun-run $tmp/oci" "$tmp/crun-run $tmp/oci-seccomp" "firejail --quiet --noprofile /bin/true" "firejail --quiet /bin/true")
-names+=("runc" "runc + seccomp (ringfence default as OCI)" "crun (private mount ns)" "crun + seccomp (ringfence default as OCI)" "firejail --noprofile" "firejail (default profile)")
+# The CLI right after the runner, before the peers that leave work behind
+# them (runc's and firejail's namespaces are torn down after they exit):
+# measured last, it paid for theirs.
 if [ -x "$tmp/ringfence" ]; then
   cmds+=("$tmp/ringfence run -- /bin/true")
   names+=("ringfence run (CLI)")
 fi
+cmds+=("runc run --bundle $tmp/oci rf-runc" "runc run --bundle $tmp/oci-seccomp rf-runc-s" "$tmp/crun-run $tmp/oci" "$tmp/crun-run $tmp/oci-seccomp" "firejail --quiet --noprofile /bin/true" "firejail --quiet /bin/true")
+names+=("runc" "runc + seccomp (ringfence default as OCI)" "crun (private mount ns)" "crun + seccomp (ringfence default as OCI)" "firejail --noprofile" "firejail (default profile)")
 args=()
 for c in "${cmds[@]}"; do args+=("$c"); done
 hyperfine -N -w 10 -r "$runs" --export-json "$tmp/h.json" "${args[@]}" >&2
