@@ -92,7 +92,7 @@ struct init {
 	int landlock_fd;
 	int cmd_pid;
 	int listener;
-	int proc_fd; // two_step: the pid namespace's proc, made as global root
+	int proc_fd;      // two_step: the pid namespace's proc, made as global root
 	int memfd_noexec; // two_step: vm.memfd_noexec is 2 already
 	int pty;     // tty: the master
 	struct rf_msg msg;

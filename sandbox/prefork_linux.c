@@ -12,16 +12,19 @@
 // Who forks one: a program that defines rf_prefork_wanted (returning the
 // RF_PREFORK bits of init_linux.h for its argv), or any program started
 // with RINGFENCE_PREFORK=N, N those bits (1 prefork, 3 and speculate, +4
-// pin the supervisor to its CPU); RINGFENCE_PREFORK=0 turns it all off. A speculating init also takes the default identity and
-// namespaces while Go starts (~1 ms here); the supervisor uses it only for
-// a plan that asks for exactly those, and otherwise forks an init of its
-// own, so the program's guess costs time when wrong, never correctness. A program that never takes its
-// preforked init leaves nothing behind: the init waits on a socket whose
-// other end closes when the program exits, and dies with it.
+// pin the supervisor to its CPU); RINGFENCE_PREFORK=0 turns it all off.
+// A speculating init also takes the default identity and namespaces while
+// Go starts (~1 ms here); the supervisor uses it only for a plan that asks
+// for exactly those, and otherwise forks an init of its own, so the
+// program's guess costs time when wrong, never correctness. A program that
+// never takes its preforked init leaves nothing behind: the init waits on
+// a socket whose other end closes when the program exits, and dies with
+// it.
 
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -46,8 +49,12 @@
 // Defined by a program that wants its init preforked for this argv.
 extern int rf_prefork_wanted(int argc, char **argv) __attribute__((weak));
 
+// The preforked init, until Start takes it; lock orders take against
+// wake, which must never write to the socket once it is taken (it is
+// closed then, and its number may be another file's).
 static struct rf_prefork pre = {.pid = -1, .pidfd = -1, .sock = -1};
 static int pre_ready;
+static pthread_mutex_t pre_lock = PTHREAD_MUTEX_INITIALIZER;
 
 // The handoff message; the fds ride along as SCM_RIGHTS.
 struct rf_prefork_go {
@@ -128,9 +135,9 @@ static struct rf_init_args *recv_plan(int sock, void *arena) {
 
 // early_as_root does, while the Go runtime starts, what every sandbox's
 // init does first as global root in its pid namespace, whatever the plan
-// (two_step, init_linux.c): vm.memfd_noexec=2 where the kernel has it (the
-// supervisor asks for it whenever it is root), and the proc mount. A step
-// that fails here is left to two_step, which reports it.
+// (as_global_root, init_linux.c): vm.memfd_noexec=2 where the kernel has
+// it (the supervisor asks for it whenever it is root), and the proc mount.
+// A step that fails here is left to as_global_root, which reports it.
 static void early_as_root(struct rf_early *e) {
 	int fd = open(RF_MEMFD_NOEXEC, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -179,8 +186,8 @@ static void prefork(int speculate) {
 		return;
 	}
 	// As root only the pid namespace (the init does what only global root
-	// may there first: init_linux.h, two_step); rootless the user
-	// namespace too. The rest follows the plan.
+	// may there first: init_linux.h, rf_init_args.two_step); rootless the
+	// user namespace too. The rest follows the plan.
 	int root = geteuid() == 0;
 	uint64_t flags = root ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID;
 	struct rf_identity spec = default_identity(root);
@@ -233,14 +240,19 @@ __attribute__((constructor)) static void rf_prefork_ctor(int argc, char **argv) 
 }
 
 int rf_prefork_take(struct rf_prefork *p) {
-	if (!__atomic_exchange_n(&pre_ready, 0, __ATOMIC_ACQ_REL)) return 0;
+	pthread_mutex_lock(&pre_lock);
+	int ready = pre_ready;
+	pre_ready = 0;
 	*p = pre;
-	return 1;
+	pthread_mutex_unlock(&pre_lock);
+	return ready;
 }
 
 int rf_prefork_wake(void) {
-	if (__atomic_load_n(&pre_ready, __ATOMIC_ACQUIRE) == 0) return -1;
-	return send(pre.sock, "W", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -1;
+	pthread_mutex_lock(&pre_lock);
+	int r = pre_ready && send(pre.sock, "W", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -1;
+	pthread_mutex_unlock(&pre_lock);
+	return r;
 }
 
 int rf_prefork_release(int sock, struct rf_init_args *a, const int *fds, int nfds) {

@@ -55,7 +55,7 @@ func TestSandboxPrefork(t *testing.T) {
 		"TestSandboxNotDumpable", "TestSandboxSignalForwarded", "TestSandboxTimeout",
 		"TestSandboxTTY", "TestSandboxMemfdNoexec", "TestSandboxUID",
 		"TestSandboxRootFS", "TestSandboxRlimitsAndKeepFD", "TestSandboxNotifyListener", "TestSandboxMlock",
-		"TestSandboxStartAfterRefusals",
+		"TestSandboxStartAfterRefusals", "TestSandboxParallel",
 	}
 	if os.Geteuid() == 0 {
 		// Rootless, cgroup limits are refused before any init starts.
