@@ -17,35 +17,32 @@ import (
 	"github.com/ringfence/ringfence/bpf"
 )
 
-// Sync protocol (supervisor = the caller's Go process; init = C forked
-// from it, PID 1 of the sandbox; gate = a C child of the init):
+// Sync protocol (supervisor = the caller's Go process; init = C, PID 1 of
+// the sandbox; gate = a C child of the init); docs/run-design.md has the
+// full diagram:
 //
-//	supervisor (host uid, host caps)      init (root in new userns)          gate child -> CMD
-//	 validate Config, check filter
+//	supervisor                            init                               gate child -> CMD
+//	 [wake the preforked init]
+//	 validate Config, check the filter
 //	 admits execve (bpf.Run); plan
 //	 mounts, Landlock rules, gate args
 //	 as root: open_tree the sources
-//	 socketpair(SEQPACKET), sync pipe
-//	 clone3(NEWUSER|NEWNS|NEWPID|NEWNET|
-//	   NEWIPC|NEWUTS|NEWCGROUP|PIDFD) --> signals reset, fds moved and
-//	                                      closed, not dumpable, setsid
-//	 write uid_map/gid_map                read(sync) blocks
-//	 [cgroup: add init pid]
-//	 [root: vm.memfd_noexec=2 in its
-//	   pid namespace]
-//	 write 'G' ------------------------> setres[ug]id to the inside ids
-//	                                      mounts, pivot_root, hostname,
-//	                                      loopback, Landlock ruleset,
-//	                                      PATH lookup
-//	                                      gate_spawn ---------------------> clone: fds, rlimits,
-//	                                                                      chdir, groups, capbset,
-//	                                                                      no_new_privs, landlock,
-//	                                                                      setresuid, capset 0,
-//	                                                                      dumpable 0, seccomp,
-//	                                      [notify: pidfd_getfd] <-------- (spins on shared page)
-//	                                      EOF on CLOEXEC pipe <---------- execve(CMD)
-//	 recv "started" <-------------------- send "started" [+ listener fd]
-//	 Start returns                        reap zombies, forward signals
+//	 socketpair(SEQPACKET), [sync pipe]
+//	 hand the plan to the preforked   --> (cloned before Go started; as root
+//	   init (shared memory + fds), or      memfd sysctl and proc made, maybe
+//	   clone3 a new one                    the default ids and namespaces)
+//	                                      [the rest of: host ids, unshare,
+//	                                       its own id maps]
+//	 [cgroup: add the init; 'G'] ------> [read 'G']
+//	                                      time ns, not dumpable, ids, mounts,
+//	                                      pivot_root, hostname, loopback,
+//	                                      Landlock ruleset, PATH lookup
+//	                                      gate_spawn ---------------------> drops everything,
+//	                                                                        execve, stopped
+//	                                      post-exec steps (ptrace) -------> not dumpable, [mlock],
+//	                                                                        seccomp; runs
+//	 recv "started" <-------------------- send "started" [+ listener, pty]
+//	 Start returns                        reap, forward signals
 //	 Wait: recv "exit" <----------------- CMD exits: send "exit", exit(code)
 //	 wait4(init)
 //
