@@ -412,3 +412,13 @@ func bindCwd(cwd string) bool {
 	}
 	return !underAny(cwd, []string{"/proc", "/dev", "/sys"})
 }
+
+// The bits a program's rf_prefork_wanted(argc, argv) returns (a C function
+// it defines in its cgo preamble, which the sandbox package calls from a C
+// constructor before the Go runtime starts; docs/run-design.md, "The
+// preforked init"). RINGFENCE_PREFORK=N in the environment overrides it.
+const (
+	PreforkInit      = 1 // clone the first sandbox's init before Go starts
+	PreforkSpeculate = 2 // and have it take the default ids and namespaces early
+	PreforkPin       = 4 // keep the supervisor on the CPU it started on
+)

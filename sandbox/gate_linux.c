@@ -186,11 +186,9 @@ static void __attribute__((noreturn)) gate_child(const struct gate_args *a, stru
 	fail(p, "exec", "execve", errno);
 }
 
-// pin_here keeps the caller on the CPU it runs on, saving its CPUs in
-// cpus: 1, or 0 when there is nothing to gain (one CPU) or it failed.
-static int pin_here(cpu_set_t *cpus) {
+int rf_pin_here(cpu_set_t *saved) {
 	int cpu = sched_getcpu();
-	if (cpu < 0 || sched_getaffinity(0, sizeof *cpus, cpus) < 0 || CPU_COUNT(cpus) < 2) return 0;
+	if (cpu < 0 || sched_getaffinity(0, sizeof *saved, saved) < 0 || CPU_COUNT(saved) < 2) return 0;
 	cpu_set_t one;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
@@ -263,7 +261,7 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r) {
 	// wakes an idle CPU (~1 ms in all on the VMs we measure on). So the
 	// init and the child stay on this CPU until CMD is let go
 	// (gate_post_exec gives it every CPU back first; gate_done, us).
-	if (a->post_exec) p->pinned = pin_here(&p->cpus);
+	if (a->post_exec) p->pinned = rf_pin_here(&p->cpus);
 	// ctx lives until this function returns, which is after the child has
 	// exec'd or died: without CLONE_VFORK it reads ctx while we go on.
 	struct child_ctx ctx = {.a = a, .p = p, .pipe_r = pfd[0], .pipe_w = pfd[1]};

@@ -59,6 +59,13 @@ int gate_spawn(const struct gate_args *a, struct gate_result *r);
 int gate_post_exec(const struct gate_args *a, int pid, const void *cpus, size_t cpus_size, struct gate_result *r);
 int gate_post_exec_supported(void);
 
+#ifdef CPU_SETSIZE
+// rf_pin_here keeps the caller on the CPU it runs on and saves the CPUs it
+// had in saved: 1, or 0 when there is nothing to gain (one CPU) or it
+// failed. (Declared where <sched.h> came with _GNU_SOURCE: the C files.)
+int rf_pin_here(cpu_set_t *saved);
+#endif
+
 // rf_copy_str copies src (NULL: "") into dst[n], always terminated.
 void rf_copy_str(char *dst, size_t n, const char *src);
 

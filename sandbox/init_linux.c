@@ -404,17 +404,25 @@ static int is_dir(const char *p) {
 	return stat(p, &s) == 0 && S_ISDIR(s.st_mode);
 }
 
-// mkdir_p makes path and its missing parents.
-static int mkdir_p(const char *path) {
-	if (is_dir(path)) return 0;
-	char buf[4096];
+// copy_path copies path into buf[4096] for editing: its length, or -1
+// with ENAMETOOLONG.
+static ssize_t copy_path(char buf[4096], const char *path) {
 	size_t n = strlen(path);
-	if (n >= sizeof buf) {
+	if (n >= 4096) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	memcpy(buf, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
+	return (ssize_t)n;
+}
+
+// mkdir_p makes path and its missing parents.
+static int mkdir_p(const char *path) {
+	if (is_dir(path)) return 0;
+	char buf[4096];
+	ssize_t n = copy_path(buf, path);
+	if (n < 0) return -1;
+	for (ssize_t i = 1; i <= n; i++) {
 		if (buf[i] != '/' && buf[i] != 0) continue;
 		char c = buf[i];
 		buf[i] = 0;
@@ -433,12 +441,7 @@ static int make_file(const char *path) {
 	struct stat s;
 	if (stat(path, &s) == 0) return 0;
 	char dir[4096];
-	size_t n = strlen(path);
-	if (n >= sizeof dir) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(dir, path, n + 1);
+	if (copy_path(dir, path) < 0) return -1;
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = 0;

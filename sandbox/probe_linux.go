@@ -3,11 +3,13 @@ package sandbox
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ringfence/ringfence/bpf"
 	"github.com/ringfence/ringfence/cgroup"
 )
 
@@ -113,8 +115,8 @@ func Probe(cfg *Config) *Report {
 	r.Layers = append(r.Layers, ll)
 
 	// seccomp.
-	acts, _ := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail")
-	sc := Layer{Name: "seccomp", OK: true, Detail: "kernel actions: " + strings.TrimSpace(string(acts))}
+	acts := bpf.KernelActions()
+	sc := Layer{Name: "seccomp", OK: true, Detail: "kernel actions: " + strings.Join(acts, " ")}
 	switch {
 	case cfg.SeccompOff:
 		sc.Requested, sc.Enforced = "off (--seccomp=off)", "none"
@@ -126,7 +128,7 @@ func Probe(cfg *Config) *Report {
 	}
 	if cfg.Notify {
 		sc.Requested += "; user notification listener"
-		if !strings.Contains(string(acts), "user_notif") {
+		if !slices.Contains(acts, "user_notif") {
 			sc.OK = false
 			sc.Enforced += "; no user_notif action on this kernel"
 		} else {

@@ -16,7 +16,8 @@ package main
 #include <stdlib.h>
 #include <string.h>
 
-enum { RF_PREFORK = 1, RF_PREFORK_SPECULATE = 2, RF_PREFORK_PIN = 4 }; // sandbox/init_linux.h
+// sandbox.PreforkInit, PreforkSpeculate, PreforkPin (TestPreforkWanted checks).
+enum { RF_PREFORK = 1, RF_PREFORK_SPECULATE = 2, RF_PREFORK_PIN = 4 };
 
 int rf_prefork_wanted(int argc, char **argv) {
 	static const char *const changes_ids[] = {"--net", "--uid", "--gid", "--config", "--isolation"};

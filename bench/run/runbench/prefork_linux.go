@@ -14,7 +14,7 @@ package main
 int rf_prefork_wanted(int argc, char **argv) {
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "-no-prefork") == 0) return 0;
-	return 7; // prefork, take the default ids and namespaces early, pin (as the CLI)
+	return 1 | 2 | 4; // sandbox.PreforkInit | PreforkSpeculate | PreforkPin, as the CLI
 }
 */
 import "C"
